@@ -1,0 +1,137 @@
+"""Which topic sentences are claims: checkable assertions, scored feature by feature.
+
+For a claim: figures (amounts, percentages, multiples, counts, ranks), named
+entities, attribution (밝혔다, according to, 据…报道), records and superlatives,
+a reported event in the past tense, and the topic being the grammatical subject.
+Against: questions, exclamations, greetings and sign-offs, opinion and hedging.
+Every score comes with its reasons so ``claimbot topics test`` can show them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .models import Claim, Figure, Sentence, TopicResult
+from .text import content_tokens, figures, is_section_heading, normalize
+
+_ATTRIBUTION = re.compile(
+    r"밝혔|전해졌|전해지|파악됐|파악되|분석이\s*나왔|분석이\s*나온|분석(?:이)?다|알려졌|알려진|보도했|전했|말했|발표했|"
+    r"공개했|집계됐|나타났|추정했|추산|확인됐|드러났|지적이다|관측이\s*나|전망이다|평가했|공언|설명했|강조했|"
+    r"에\s*따르면|according\s+to|\bsaid\b|\bsays\b|\breported\b|\bannounced\b|\bstated\b|\bestimated?\b|"
+    r"\bconfirmed\b|\bdisclosed\b|据.{0,20}(?:报道|消息|透露|显示)|表示|宣布|披露|称",
+    re.IGNORECASE,
+)
+_RECORD = re.compile(
+    r"세계\s*(?:최대|최초|최고|1위)|역대\s*(?:최대|최고|최저)|사상\s*(?:최대|최고|처음)|최초|처음으로|1위|"
+    r"\b(?:largest|biggest|first|record|highest|lowest|world'?s)\b|最大|首次|首个|第一|创纪录",
+    re.IGNORECASE,
+)
+_PAST_EVENT = re.compile(r"[았었였했됐갔왔났졌렸웠켰혔섰냈]\s*(?:다|으며|고|는데|지만|습니다|어요|다는|던)|"
+                         r"\b\w+ed\b|了|已经|已")
+_DECLARATIVE_END = re.compile(r"(?:다|니다|요|。|\.)[\"'”’」』)]*\s*$")
+_AGAINST = (
+    (re.compile(r"[?？]\s*[\"'”’]?\s*$"), -3.0, "question"),
+    (re.compile(r"[!！]\s*[\"'”’]?\s*$"), -2.0, "exclamation"),
+    (re.compile(r"(?:입니다|이었습니다|였습니다)\.?\s*$"), -0.5, "sign-off style"),
+    (re.compile(r"^(?:안녕하|감사합니다|지금까지|이상\s|thank you|thanks for|hello)", re.IGNORECASE), -3.0, "greeting"),
+    (re.compile(r"것\s*같|생각한다|생각합니다|두렵다|해야\s*한다|해야\s*합니다|바란다|\bI think\b|\bshould\b|"
+                r"\bin my view\b|我认为|应该", re.IGNORECASE), -1.5, "opinion"),
+    (re.compile(r"(?:네요|겠죠|죠|군요|ㅋ|ㅎㅎ)\.?\s*$"), -1.0, "conversational"),
+)
+_LATIN_NAME = re.compile(r"(?<![A-Za-z])(?:[A-Z][A-Za-z0-9&.\-]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)")
+_QUOTED = re.compile(r"[‘'“\"]([^’'”\"]{2,30})[’'”\"]")
+_SUBJECT_PARTICLE = re.compile(r"^(?:은|는|이|가|도|의\s)")
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimOptions:
+    threshold: float = 1.5
+    max_chars: int = 600
+    min_chars: int = 12
+
+
+def score_sentence(text: str, topic_terms: tuple[str, ...] = ()) -> tuple[float, list[str], tuple[Figure, ...]]:
+    """Score one sentence; pure, so the topics test command can show the reasons."""
+    score = 0.0
+    reasons: list[str] = []
+    figs = figures(text)
+    strong = [f for f in figs if f.kind not in ("date", "duration")]
+    if strong:
+        score += 2.0
+        reasons.append("figure " + ", ".join(f.text for f in strong[:3]))
+    elif figs:
+        score += 1.0
+        reasons.append("date or duration " + figs[0].text)
+    if _ATTRIBUTION.search(text):
+        score += 1.5
+        reasons.append("attribution")
+    if _RECORD.search(text):
+        score += 1.0
+        reasons.append("record or superlative")
+    if _PAST_EVENT.search(text):
+        score += 1.0
+        reasons.append("reported event")
+    if _DECLARATIVE_END.search(text):
+        score += 0.5
+        reasons.append("declarative")
+    entities = named_entities(text, topic_terms)
+    if entities:
+        score += min(1.0, 0.5 * len(entities))
+        reasons.append("entities " + ", ".join(entities[:3]))
+    folded = normalize(text)
+    for term in topic_terms:
+        at = folded.find(normalize(term))
+        if at >= 0 and _SUBJECT_PARTICLE.match(folded[at + len(normalize(term)):]):
+            score += 1.0
+            reasons.append(f"{term} is the subject")
+            break
+    for pattern, weight, label in _AGAINST:
+        if pattern.search(text):
+            score += weight
+            reasons.append(label)
+    if len(re.sub(r"\s", "", text)) < 12:
+        score -= 2.0
+        reasons.append("too short")
+    return score, reasons, figs
+
+
+def named_entities(text: str, topic_terms: tuple[str, ...] = ()) -> list[str]:
+    found = [normalize(t) for t in topic_terms]
+    found += [m.group(0).casefold() for m in _LATIN_NAME.finditer(text)]
+    found += [normalize(m.group(1)) for m in _QUOTED.finditer(text) if len(m.group(1).split()) <= 4]
+    return list(dict.fromkeys(f.strip() for f in found if f.strip()))
+
+
+def find_claims(sents: list[Sentence], topics: TopicResult, options: ClaimOptions) -> list[Claim]:
+    """Score every topic sentence and keep those above the threshold, once per topic and text."""
+    claims: list[Claim] = []
+    seen: set[tuple[str, str]] = set()
+    named: dict[tuple[str, int], tuple[str, ...]] = {}
+    for hit in topics.hits:
+        if hit.how == "alias":
+            named[(hit.topic, hit.sentence)] = hit.terms
+    for hit in topics.hits:
+        sentence = sents[hit.sentence]
+        text = sentence.text
+        if is_section_heading(text) or not options.min_chars <= len(text) <= options.max_chars * 4:
+            continue
+        key = (hit.topic, re.sub(r"\s+", "", text))
+        if key in seen:
+            continue  # a sentence printed twice is one claim
+        terms = named.get((hit.topic, hit.sentence), ())
+        score, reasons, figs = score_sentence(text, terms)
+        if score < options.threshold:
+            continue
+        seen.add(key)
+        claims.append(Claim(
+            topic=hit.topic,
+            text=text,
+            sentence=hit.sentence,
+            score=round(score, 2),
+            figures=figs,
+            entities=tuple(named_entities(text, terms)) + tuple(f"topic:{hit.topic}" for _ in terms[:1]),
+            tokens=content_tokens(text),
+            reasons=tuple(reasons) + (hit.why,),
+        ))
+    return claims

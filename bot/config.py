@@ -1,0 +1,238 @@
+"""Settings: TOML files plus environment, validated once at the edge into frozen objects.
+
+pydantic does the strict part (unknown keys, wrong types); this module turns
+its errors into one line that names the file, the topic or feed, and the key.
+Stages never import this module: it builds their Options objects instead.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .claims import ClaimOptions
+from .errors import ConfigError
+from .extract import ExtractOptions
+from .topics import TopicOptions, TopicRule, compile_terms
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "bot.toml"
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class FeedConfig(_Strict):
+    url: str
+    name: str | None = None
+    interval_seconds: int | None = Field(default=None, ge=60)
+    seed_history: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _url_scheme(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://", "file:")) and not Path(v).suffix:
+            raise ValueError("must be an http(s) URL, a file: URL or a path to a feed file")
+        return v
+
+
+class ScheduleConfig(_Strict):
+    poll_seconds: int = Field(default=900, ge=10)
+    digest_cron: str = "0 9,18 * * *"
+    prune_cron: str = "30 3 * * *"
+
+    @field_validator("digest_cron", "prune_cron")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        try:
+            CronTrigger.from_crontab(v)
+        except ValueError as exc:
+            raise ValueError(f"not a valid cron expression ({exc})") from None
+        return v
+
+
+class SlackConfig(_Strict):
+    channel: str = "#claimbot"
+    layout: Literal["thread", "single"] = "thread"
+    post_empty: bool = False
+
+
+class LimitsConfig(_Strict):
+    fetch_timeout_seconds: float = Field(default=20, gt=0)
+    max_page_bytes: int = Field(default=5_000_000, gt=1000)
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    allow_private_addresses: bool = False
+    retention_days: int = Field(default=90, ge=1)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class BotFile(_Strict):
+    timezone: str = "Asia/Seoul"
+    topics_file: str = "topics.toml"
+    database_url: str = "sqlite:///../data/claimbot.db"
+    schedule: ScheduleConfig = ScheduleConfig()
+    slack: SlackConfig = SlackConfig()
+    limits: LimitsConfig = LimitsConfig()
+    feeds: list[FeedConfig] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {v!r}; use an IANA name such as 'Asia/Seoul'") from None
+        return v
+
+
+class TopicConfig(_Strict):
+    name: str
+    aliases: dict[str, list[str]]
+    ambiguous: list[str] = []
+    context: list[str] = []
+    exclude: list[str] = []
+    related: list[str] = []
+
+    @field_validator("aliases")
+    @classmethod
+    def _some_alias(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        if not any(v.values()):
+            raise ValueError("needs at least one alias")
+        return v
+
+
+class GuardsConfig(_Strict):
+    spam_phrases: list[str] = []
+
+
+class TopicsFile(_Strict):
+    guards: GuardsConfig = GuardsConfig()
+    topics: dict[str, TopicConfig]
+
+
+@dataclass(frozen=True, slots=True)
+class Secrets:
+    slack_bot_token: str | None
+    slack_webhook_url: str | None
+    slack_api_url: str | None
+    database_url: str | None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Secrets:
+        env = dict(os.environ) if env is None else env
+        return cls(
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            slack_webhook_url=env.get("SLACK_WEBHOOK_URL") or None,
+            slack_api_url=env.get("SLACK_API_URL") or None,
+            database_url=env.get("DATABASE_URL") or None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    path: Path
+    bot: BotFile
+    topics_path: Path
+    topics: TopicOptions
+    topic_names: dict[str, str]
+    secrets: Secrets
+    timezone: ZoneInfo
+    database_url: str
+
+    @property
+    def extract_options(self) -> ExtractOptions:
+        return ExtractOptions(timezone=self.timezone)
+
+    @property
+    def claim_options(self) -> ClaimOptions:
+        return ClaimOptions()
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(str(path), "file not found", "pass --config with the path to bot.toml") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"not valid TOML ({exc})", "fix the syntax at that line") from None
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot be read ({exc.strerror})", "check the path and its permissions") from None
+
+
+def _explain(path: Path, exc: ValidationError, kind: str) -> ConfigError:
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    where = ""
+    if kind == "topics" and len(loc) >= 2 and loc[0] == "topics":
+        where = f"topic {loc[1]!r}: "
+        loc = loc[2:]
+    elif kind == "bot" and len(loc) >= 2 and loc[0] == "feeds":
+        where = f"feed #{int(loc[1]) + 1}: "
+        loc = loc[2:]
+    key = ".".join(loc) or "(top level)"
+    if err["type"] == "extra_forbidden":
+        problem = f"{where}unknown key {key!r}"
+        hint = "remove it or check its spelling against the README"
+    elif err["type"] == "missing":
+        problem = f"{where}missing key {key!r}"
+        hint = "add it"
+    else:
+        problem = f"{where}key {key!r}: {err['msg']}"
+        hint = "fix the value"
+    return ConfigError(str(path), problem, hint)
+
+
+def load_topics(path: Path) -> tuple[TopicOptions, dict[str, str]]:
+    raw = _read_toml(path)
+    try:
+        parsed = TopicsFile.model_validate(raw)
+    except ValidationError as exc:
+        raise _explain(path, exc, "topics") from None
+    rules = []
+    for topic_id, t in parsed.topics.items():
+        aliases = [a for words in t.aliases.values() for a in words]
+        unknown = sorted(set(t.ambiguous) - set(aliases))
+        if unknown:
+            raise ConfigError(str(path), f"topic {topic_id!r}: key 'ambiguous' names {unknown[0]!r}, which is not "
+                              "one of its aliases", "list it under aliases too, or remove it")
+        rules.append(TopicRule(
+            id=topic_id, name=t.name, aliases=compile_terms(aliases), ambiguous=frozenset(t.ambiguous),
+            context=compile_terms(t.context), exclude=compile_terms(t.exclude), related=compile_terms(t.related),
+        ))
+    options = TopicOptions(rules=tuple(rules), spam_phrases=compile_terms(parsed.guards.spam_phrases))
+    return options, {t.id: t.name for t in rules}
+
+
+def load_settings(path: Path | None = None, *, topics_path: Path | None = None,
+                  env: dict[str, str] | None = None) -> Settings:
+    path = Path(path or DEFAULT_CONFIG)
+    raw = _read_toml(path)
+    try:
+        bot = BotFile.model_validate(raw)
+    except ValidationError as exc:
+        raise _explain(path, exc, "bot") from None
+    topics_file = Path(topics_path) if topics_path else (path.parent / bot.topics_file)
+    topics, names = load_topics(topics_file)
+    secrets = Secrets.from_env(env)
+    database_url = secrets.database_url or _resolve_sqlite(bot.database_url, path.parent)
+    return Settings(path=path, bot=bot, topics_path=topics_file, topics=topics, topic_names=names, secrets=secrets,
+                    timezone=ZoneInfo(bot.timezone), database_url=database_url)
+
+
+def _resolve_sqlite(url: str, base: Path) -> str:
+    """Relative SQLite paths in bot.toml are relative to the file, not to the working directory."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
+        return prefix + str((base / url[len(prefix):]).resolve())
+    return url

@@ -1,0 +1,59 @@
+"""Errors that carry their stage and subject, so the CLI can print one clear line.
+
+Every message reads ``stage: subject: what went wrong. what to do`` and never
+needs a traceback to be understood.
+"""
+
+from __future__ import annotations
+
+
+class ClaimbotError(Exception):
+    stage = "claimbot"
+
+    def __init__(self, subject: str, problem: str, hint: str = "") -> None:
+        self.subject = subject
+        self.problem = problem
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = f"{self.stage}: {self.subject}: {self.problem}" if self.subject else f"{self.stage}: {self.problem}"
+        return f"{text}. {self.hint}" if self.hint else text
+
+
+class ConfigError(ClaimbotError):
+    stage = "config"
+
+
+class FetchError(ClaimbotError):
+    stage = "fetch"
+
+    def __init__(self, subject: str, problem: str, hint: str = "", *, retry_after: float | None = None,
+                 status: int | None = None) -> None:
+        self.retry_after = retry_after
+        self.status = status
+        super().__init__(subject, problem, hint)
+
+
+class FeedError(ClaimbotError):
+    stage = "feed"
+
+
+class ExtractError(ClaimbotError):
+    stage = "extract"
+
+
+class InputError(ClaimbotError):
+    stage = "input"
+
+
+class StoreError(ClaimbotError):
+    stage = "store"
+
+
+class DeliveryError(ClaimbotError):
+    stage = "delivery"
+
+    def __init__(self, subject: str, problem: str, hint: str = "", *, retryable: bool = True) -> None:
+        self.retryable = retryable
+        super().__init__(subject, problem, hint)

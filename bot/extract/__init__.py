@@ -1,0 +1,120 @@
+"""HTML or text in, a clean Article out: trafilatura first, then the Korean-aware cleaner.
+
+trafilatura is configured deliberately: comments off (its default keeps them),
+no dedup cache (its cache is process-global and silently eats paragraphs when
+a page is extracted twice), tables kept, metadata on. Whatever it returns, and
+any plain-text input, then goes through ``clean.clean_lines``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import lxml.html
+import trafilatura
+
+from ..errors import ExtractError
+from ..models import Article, Document
+from .clean import CleanOptions, clean_lines
+from .dates import parse_date, parse_dateline
+
+__all__ = ["ExtractOptions", "extract", "looks_like_html", "parse_date"]
+
+_HTML_HINT = re.compile(r"^\s*(?:<!doctype html|<html|<\?xml[^>]*>\s*<html|<head|<body|<meta|<div|<p[\s>])", re.IGNORECASE)
+_BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "header",
+               "footer", "aside", "nav", "blockquote", "dd", "dt", "pre", "figcaption", "td"}
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractOptions:
+    timezone: tzinfo = field(default_factory=lambda: ZoneInfo("Asia/Seoul"))
+    clean: CleanOptions = CleanOptions()
+    include_tables: bool = True
+    favor_recall: bool = False
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(_HTML_HINT.match(text[:2000])) or text.count("</p>") + text.count("</div>") >= 2
+
+
+def extract(doc: Document, options: ExtractOptions) -> Article:
+    if doc.html is not None:
+        lines, meta = _from_html(doc, options)
+    elif doc.text is not None:
+        lines, meta = doc.text.splitlines(), {}
+    else:
+        raise ExtractError(doc.url, "the document has neither html nor text", "give it one of the two")
+
+    cleaned = clean_lines(lines, options.clean, title=doc.title or meta.get("title"))
+    published = doc.published or parse_date(meta.get("date"), options.timezone)
+    if published is None:
+        published = next((d for d in (parse_dateline(x, options.timezone) for x in cleaned.datelines) if d), None)
+    if published is not None and published.tzinfo is None:
+        published = published.replace(tzinfo=options.timezone)
+    return Article(
+        url=doc.url,
+        title=cleaned.title,
+        published=published,
+        outlet=doc.source or meta.get("sitename") or _host(doc.url),
+        author=meta.get("author") or cleaned.author,
+        text="\n".join(cleaned.lines),
+        removed=tuple(cleaned.removed),
+    )
+
+
+def _from_html(doc: Document, options: ExtractOptions) -> tuple[list[str], dict[str, str | None]]:
+    html = doc.html or ""
+    if not html.strip():
+        raise ExtractError(doc.url, "the page is empty", "check that the URL serves an article")
+    try:
+        result = trafilatura.bare_extraction(
+            html,
+            url=doc.url if doc.url.startswith("http") else None,
+            include_comments=False,
+            deduplicate=False,
+            include_tables=options.include_tables,
+            favor_recall=options.favor_recall,
+            with_metadata=True,
+        )
+    except Exception as exc:  # trafilatura/lxml raise assorted errors on broken markup
+        result = None
+        error = exc
+    else:
+        error = None
+    if result is not None and (result.text or "").strip():
+        meta = {"title": result.title, "date": result.date, "author": result.author, "sitename": result.sitename}
+        return result.text.splitlines(), meta
+    lines = _plain_text_of(html)
+    if not lines:
+        detail = f" ({type(error).__name__})" if error else ""
+        raise ExtractError(doc.url, f"no text could be extracted from the page{detail}",
+                           "the page may be a script-only app or not an article")
+    return lines, {}
+
+
+def _plain_text_of(html: str) -> list[str]:
+    """Fallback for markup trafilatura gives up on: one line per block element."""
+    try:
+        root = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return [ln for ln in re.sub(r"<[^>]+>", "\n", html).splitlines() if ln.strip()]
+    for bad in root.xpath("//script|//style|//noscript|//template"):
+        bad.drop_tree()
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag.lower() in _BLOCK_TAGS:
+            el.tail = "\n" + (el.tail or "")
+            if el.tag.lower() == "br":
+                continue
+            el.text = "\n" + (el.text or "")
+    return [ln.strip() for ln in root.text_content().splitlines() if ln.strip()]
+
+
+def _host(url: str) -> str | None:
+    host = urlsplit(url).hostname if "://" in url else None
+    return host.removeprefix("www.") if host else None
+
+

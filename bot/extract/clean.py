@@ -1,0 +1,266 @@
+"""The Korean-aware cleaner: removes what trafilatura leaves, and works on plain text too.
+
+Rules are about the *shape* of boilerplate, never about particular sites:
+short headline-like runs with no sentence ending, numbered headline lists,
+list headings such as 많이 본 뉴스 / 최신기사 / Most read, comment-policy
+language, share and print button rows, copyright and photo-credit lines, page
+info (작성자/작성일/조회), and paragraphs printed twice. Bylines and datelines are
+lifted out as metadata instead of staying in the body.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+# A line ends like a sentence: 다. 요. 。 ! ? or a closing quote after them.
+_SENTENCE_END = re.compile(r"(?:[.!?。！？]|[다요음함됨임])[\"'”’」』)\]]*\s*$")
+_TRUNCATED = re.compile(r"(?:\.\.|…)\s*$")
+
+_LIST_HEADING = re.compile(
+    r"^\W*(?:많이\s*(?:본|읽은)|가장\s*많이|인기\s*(?:기사|뉴스|검색)|실시간\s*(?:인기|검색|뉴스)|랭킹|"
+    r"top\s*\d+|최신\s*(?:기사|뉴스)|최근\s*기사|관련\s*(?:기사|뉴스)|추천\s*(?:기사|뉴스)|주요\s*(?:기사|뉴스)|"
+    r"이\s*시각\s*(?:주요|인기)|포토\s*뉴스|기자의\s*다른\s*기사|오늘의\s*(?:인기|주요)|"
+    r"most\s*(?:read|viewed|popular|shared)|related\s*(?:articles|stories|news)|latest\s*(?:news|stories|articles)|"
+    r"trending|recommended|you\s*may\s*also\s*like|read\s*more|热门|相关(?:阅读|新闻|文章)|推荐阅读|最新(?:新闻|文章)|"
+    r"人気記事|関連記事)",
+    re.IGNORECASE,
+)
+_COMMENT_HEADING = re.compile(
+    r"^\W*(?:댓글|comments?|评论|留言|コメント)\s*(?:[(\[]?\s*\d+\s*[)\]]?|목록|쓰기|보기|달기)?\s*\W*$",
+    re.IGNORECASE,
+)
+_COMMENT_POLICY = re.compile(
+    r"댓글|\d+\s*byte|\d+\s*자까지|명예\s*훼손|욕설|비하|인신\s*공격|관리자의?\s*판단|운영\s*원칙|로그인\s*(?:후|하)|"
+    r"comment(?:s|ing)?\s+(?:policy|guidelines|are closed)|leave a (?:comment|reply)|sign in to comment|发表评论",
+    re.IGNORECASE,
+)
+_SKIP_LINK = re.compile(
+    r"^\W*(?:skip\s+to\s+(?:main\s+)?(?:content|navigation)|본문\s*바로\s*가기|메뉴\s*바로\s*가기|주메뉴\s*바로\s*가기|"
+    r"跳到主要内容|跳转到内容)\W*$",
+    re.IGNORECASE,
+)
+_SHARE_WORD = re.compile(
+    r"(?:페이스북|트위터|네이버|카카오톡|카카오스토리|카카오|유튜브|밴드|라인|텔레그램|링크\s*복사|url|이메일|메일|"
+    r"facebook|twitter|x\.com|linkedin|whatsapp|email|weibo|wechat|微博|微信|"
+    r")?\s*(?:공유하기|공유|보내기|인쇄하기|인쇄|스크랩|구독|북마크|좋아요|share|print|tweet|subscribe|bookmark|分享|打印)",
+    re.IGNORECASE,
+)
+_FONT_CONTROL = re.compile(r"^\W*(?:확대|축소|글자\s*크기|글씨\s*크기|폰트|가\s*가|본문\s*글자|text\s*size|font\s*size|[aA][+-])"
+                           r"(?:\s+(?:확대|축소|크게|작게|[aA][+-]|가))*\W*$")
+_COPYRIGHT = re.compile(
+    r"ⓒ|©|\(c\)\s|copyright|all rights reserved|무단\s*(?:전재|복제|배포|전제)|재배포\s*금지|저작권자|版权所有|未经授权|"
+    r"無断転載",
+    re.IGNORECASE,
+)
+_PHOTO_CREDIT = re.compile(
+    r"^\W*(?:(?:사진|그래픽|자료|영상|출처|photo|image|credit|图|图片|写真)\s*[=:/|]\s*[^\s.]{1,30}(?:\s+[^\s.]{1,12})?"
+    r"|(?:연합뉴스|뉴시스|뉴스1|getty\s*images|afp|ap|reuters|ap\s*photo)(?:\s*(?:제공|자료\s*사진))?)\W*$",
+    re.IGNORECASE,
+)
+_CAPTION = re.compile(r"^\s*[▲△▼]\s*\S")
+_PAGE_INFO = re.compile(
+    r"^\W*(?:페이지\s*정보|기사\s*정보|본문|관련\s*링크|목록|이전\s*글|다음\s*글|글\s*목록|"
+    r"작성자\s*\S+.*(?:작성일|조회).*|(?:작성일|등록일|조회수?|추천수?)\s*[:\d].*)\W*$"
+)
+_DATELINE = re.compile(
+    r"^\W*(?:입력|수정|등록|발행|게재|업데이트|승인|기사\s*입력|최종\s*수정|published|updated|posted|发布(?:时间)?|"
+    r"更新)\s*[:：]?\s*\d{2,4}[.\-/년]\s*\d{1,2}[.\-/월]\s*\d{1,2}.*$",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(
+    r"^\W*(?:\S+\s+)?[가-힣]{2,4}\s*(?:기자|특파원|캐스터|외신캐스터|앵커|논설위원|객원기자|선임기자)"
+    r"(?:\s+[\w.+-]+@[\w.-]+)?(?:\s+\d{4}[-.]\d{2}[-.]\d{2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)?\s*$"
+    r"|^\W*by\s+[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}\s*$"
+)
+_TRAILING_BYLINE = re.compile(r"(?<=[.!?다”\"'])\s+(?P<name>[가-힣]{2,4})\s*(?:기자|특파원)\s*(?:[\w.+-]+@[\w.-]+)?\s*$")
+_LEADING_CREDIT = re.compile(
+    r"^\s*(?:\[(?P<outlet>[^\]\s][^\]]{0,20})\]|\((?P<place>[가-힣A-Za-z ]{1,12})=(?P<agency>[가-힣A-Za-z ]{1,12})\))"
+    r"(?:\s*[가-힣]{2,4}\s*(?:기자|특파원)\s*=)?\s*(?=\S)"
+)
+_NUMBERED = re.compile(r"^\s*[-•·*]?\s*\d{1,2}\s*[.)]\s*\S")
+_PUNCT_ONLY = re.compile(r"^[\W_]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class CleanOptions:
+    min_body_chars: int = 30
+    max_headline_chars: int = 120
+    dedup_min_chars: int = 8
+
+
+@dataclass(slots=True)
+class Cleaned:
+    lines: list[str]
+    removed: list[str] = field(default_factory=list)
+    datelines: list[str] = field(default_factory=list)
+    author: str | None = None
+    title: str | None = None
+
+
+def _key(line: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", line)).casefold()
+
+
+def is_body_like(line: str, options: CleanOptions) -> bool:
+    return (len(line) >= options.min_body_chars and bool(_SENTENCE_END.search(line))
+            and not _TRUNCATED.search(line))
+
+
+def is_headline_like(line: str, options: CleanOptions) -> bool:
+    if len(line) > options.max_headline_chars:
+        return False
+    return not _SENTENCE_END.search(line) or bool(_TRUNCATED.search(line)) or line.rstrip().endswith("?")
+
+
+def _is_share_row(line: str) -> bool:
+    rest = _SHARE_WORD.sub(" ", line)
+    return len(rest.strip(" |·/,-")) <= 3 and rest != line
+
+
+def _line_kind(line: str) -> str | None:
+    """The reason a single line is boilerplate on its own, or None."""
+    if _PUNCT_ONLY.match(line):
+        return "punctuation"
+    if _SKIP_LINK.match(line):
+        return "skip-link"
+    if len(line) <= 200 and _is_share_row(line):
+        return "share"
+    if _FONT_CONTROL.match(line):
+        return "font-size"
+    if len(line) <= 200 and _COPYRIGHT.search(line):
+        return "copyright"
+    if _PHOTO_CREDIT.match(line):
+        return "photo-credit"
+    if _CAPTION.match(line):
+        return "caption"
+    if _PAGE_INFO.match(line):
+        return "page-info"
+    if len(line) <= 200 and _COMMENT_POLICY.search(line) and not _looks_like_reporting(line):
+        return "comment-policy"
+    return None
+
+
+def _looks_like_reporting(line: str) -> bool:
+    # An article may report on comments (e.g. 악성 댓글 규제) in full sentences.
+    return len(line) >= 60 and bool(_SENTENCE_END.search(line)) and not re.search(r"byte|자까지", line)
+
+
+def clean_lines(raw_lines: list[str], options: CleanOptions, title: str | None = None) -> Cleaned:
+    lines = [re.sub(r"[\u200b\ufeff\xa0\t ]+", " ", unicodedata.normalize("NFC", ln)).strip() for ln in raw_lines]
+    lines = [ln for ln in lines if ln]
+    out = Cleaned(lines=[], title=title)
+
+    # 1. Metadata lines and single-line boilerplate.
+    kept: list[str] = []
+    in_comments = False
+    for line in lines:
+        if _DATELINE.match(line) or (_PAGE_INFO.match(line) and re.search(r"\d", line)):
+            out.datelines.append(line)
+            out.removed.append(line)
+            continue
+        byline = _BYLINE.match(line)
+        if byline and len(line) <= 80:
+            out.author = out.author or _author_of(line)
+            out.datelines.append(line)
+            out.removed.append(line)
+            continue
+        if _COMMENT_HEADING.match(line):
+            in_comments = True
+            out.removed.append(line)
+            continue
+        if in_comments and (len(line) < 150 or _COMMENT_POLICY.search(line)):
+            out.removed.append(line)  # comments are short; a long paragraph means the article goes on
+            continue
+        in_comments = False
+        if _line_kind(line):
+            out.removed.append(line)
+            continue
+        kept.append(line)
+
+    # 2. Blocks: a list heading and the headline run after it; numbered headline lists.
+    kept = _drop_blocks(kept, options, out.removed)
+
+    # 3. The title printed as the first line, and paragraphs printed twice.
+    seen: set[str] = set()
+    title_key = _key(title) if title else None
+    deduped: list[str] = []
+    for line in kept:
+        k = _key(line)
+        if title_key and k == title_key:
+            out.removed.append(line)
+            continue
+        if len(k) >= options.dedup_min_chars and k in seen:
+            out.removed.append(line)
+            continue
+        seen.add(k)
+        deduped.append(line)
+
+    # 4. Headline-like edges: nav, breadcrumbs and footers around the body.
+    body = [i for i, ln in enumerate(deduped) if is_body_like(ln, options)]
+    if body:
+        first, last = body[0], body[-1]
+        if out.title is None:
+            heads = [ln for ln in deduped[:first] if is_headline_like(ln, options) and len(ln) >= 10]
+            out.title = max(heads, key=len, default=None)
+        for i, line in enumerate(deduped):
+            if (i < first or i > last) and is_headline_like(line, options):
+                out.removed.append(line)
+            else:
+                out.lines.append(_strip_inline_credits(line, out))
+    else:
+        out.lines = deduped
+    return out
+
+
+def _drop_blocks(lines: list[str], options: CleanOptions, removed: list[str]) -> list[str]:
+    kept: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _LIST_HEADING.match(line) and len(line) <= 40 and not is_body_like(line, options):
+            j = i + 1
+            while j < len(lines) and _is_list_item(lines[j], options):
+                j += 1
+            removed.extend(lines[i:j])
+            i = j
+            continue
+        if _NUMBERED.match(line):
+            j = i
+            while j < len(lines) and _NUMBERED.match(lines[j]) and len(lines[j]) <= options.max_headline_chars:
+                j += 1
+            if j - i >= 3:
+                removed.extend(lines[i:j])
+                i = j
+                continue
+        kept.append(line)
+        i += 1
+    return kept
+
+
+def _is_list_item(line: str, options: CleanOptions) -> bool:
+    if _NUMBERED.match(line) and len(line) <= options.max_headline_chars:
+        return True
+    return is_headline_like(line, options) and not is_body_like(line, options)
+
+
+def _author_of(line: str) -> str | None:
+    m = re.search(r"([가-힣]{2,4})\s*(?:기자|특파원|캐스터|외신캐스터|앵커|논설위원|객원기자|선임기자)", line)
+    if m:
+        return m.group(1)
+    m = re.match(r"^\W*by\s+(.+)$", line, re.IGNORECASE)
+    return m.group(1).strip() if m else None
+
+
+def _strip_inline_credits(line: str, out: Cleaned) -> str:
+    m = _TRAILING_BYLINE.search(line)
+    if m:
+        out.author = out.author or m.group("name")
+        out.removed.append(line[m.start():].strip())
+        line = line[: m.start()].rstrip()
+    m = _LEADING_CREDIT.match(line)
+    if m and len(line) - m.end() >= 20:
+        out.removed.append(line[: m.end()].strip())
+        line = line[m.end():]
+    return line

@@ -1,0 +1,216 @@
+"""Plain, frozen data passed between the pipeline stages.
+
+Nothing here does I/O or knows about another module: every stage takes these
+in and gives these out, which is what keeps the stages swappable and testable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Status = Literal["new", "repeat"]
+FigureKind = Literal["money", "percent", "multiple", "count", "rank", "date", "duration", "number"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """Bytes from a URL or file, with what the transport said about them."""
+
+    url: str
+    final_url: str
+    content: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    status: int = 200
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    max_age: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    feed_url: str
+    guid: str
+    url: str
+    title: str | None
+    published: datetime | None
+    content_html: str | None = None
+    summary: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    title: str | None
+    items: tuple[FeedItem, ...]
+    ttl_minutes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One article as it arrives: raw HTML or text, plus what the feed or caller knew."""
+
+    url: str
+    html: str | None = None
+    text: str | None = None
+    title: str | None = None
+    published: datetime | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """Clean main text: paragraphs separated by newlines, boilerplate gone."""
+
+    url: str
+    title: str | None
+    published: datetime | None
+    outlet: str | None
+    author: str | None
+    text: str
+    removed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    text: str
+    index: int
+    passage: int
+    section: int
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    value: float
+    unit: str
+    kind: FigureKind
+    text: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.unit}:{self.value:.4g}"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicHit:
+    """Why a sentence belongs to a topic: the alias that fired, or the passage it inherits from."""
+
+    topic: str
+    sentence: int
+    how: Literal["alias", "passage"]
+    why: str
+    terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TopicResult:
+    hits: tuple[TopicHit, ...]
+    topics: tuple[str, ...]
+    spam: bool
+    spam_reason: str | None
+    rejected: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    topic: str
+    text: str
+    sentence: int
+    score: float
+    figures: tuple[Figure, ...]
+    entities: tuple[str, ...]
+    tokens: tuple[str, ...]
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class KnownClaim:
+    """A stored claim offered to the novelty decision as a possible match."""
+
+    claim_id: int
+    cluster: str
+    topic: str
+    text: str
+    figures: tuple[Figure, ...]
+    entities: tuple[str, ...]
+    tokens: tuple[str, ...]
+    url: str
+    outlet: str | None
+    article_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    status: Status
+    cluster: str | None
+    conflicts_with: tuple[str, ...] = ()
+    why: str = ""
+    shared_figures: tuple[str, ...] = ()
+    shared_entities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimOutcome:
+    claim: Claim
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentResult:
+    """What the pipeline made of one document; the replay contract is built from this."""
+
+    url: str
+    title: str | None
+    published: datetime | None
+    outlet: str | None
+    topics: tuple[str, ...]
+    outcomes: tuple[ClaimOutcome, ...]
+    spam: bool = False
+    stored: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    claim_id: int
+    cluster: str
+    topic: str
+    text: str
+    url: str
+    outlet: str | None
+    published: datetime | None
+    outlets_since: int
+    conflicts: tuple[tuple[str, str, str | None], ...] = ()  # (cluster, earlier text, earlier url)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestTopic:
+    topic: str
+    name: str
+    items: tuple[DigestItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestStats:
+    feeds_polled: int = 0
+    articles_read: int = 0
+    claims_seen: int = 0
+    repeats_folded: int = 0
+    feeds_in_error: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    period_start: datetime | None
+    period_end: datetime
+    topics: tuple[DigestTopic, ...]
+    stats: DigestStats = DigestStats()
+    digest_id: int | None = None
+
+    @property
+    def claim_ids(self) -> tuple[int, ...]:
+        return tuple(item.claim_id for topic in self.topics for item in topic.items)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(topic.items for topic in self.topics)

@@ -1,0 +1,213 @@
+"""Topic rules: which sentences of an article are about which topic, and why.
+
+A sentence is on a topic when it names an alias (subject to ``context`` and
+``exclude``), or when it sits in the same passage as such a sentence and is
+tied to it: either it follows the naming sentence directly, or it belongs to a
+chain of sentences that each carry a ``related`` term no more than ``max_gap``
+sentences apart. Passages are paragraphs, or sections when the text has
+headings (◇, ■ …). This finds the factory figures that never say "dark
+factory" without dragging in the robotaxi paragraph next door.
+
+Two guards keep spam out. Keyword stuffing: a Korean alias injected bare at
+ungrammatical places, where real mentions carry a particle (딥시크는, 딥시크의);
+when bare mentions dominate, they stop counting. Spam phrases (casino, betting)
+mark the whole article as spam and it yields no topic at all.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .models import Sentence, TopicHit, TopicResult
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_LATIN_EDGE = re.compile(r"[a-z0-9]")
+_OPEN_QUOTES = "'\"‘“「『"
+_CLOSE_QUOTES = "'\"’”」』"
+
+
+def fold(text: str) -> str:
+    """Matching form: width and compatibility forms folded, case folded."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One alias or keyword, compiled for case-, width- and spacing-insensitive matching."""
+
+    text: str
+    pattern: re.Pattern[str]
+    hangul: bool
+
+    @classmethod
+    def compile(cls, text: str) -> Term:
+        folded = fold(text).strip()
+        compact = re.sub(r"\s+", "", folded)
+        parts = [re.escape(ch) for ch in compact]
+        # Internal spaces never matter: 다크 팩토리 = 다크팩토리, Deep Seek = DeepSeek (when both listed).
+        body = r"\s*".join(parts) if not compact.isascii() else re.escape(folded).replace(r"\ ", r"[\s\-]+")
+        head = r"(?<![a-z0-9])" if _LATIN_EDGE.match(compact[0]) else ""
+        tail = r"(?![a-z0-9])" if _LATIN_EDGE.match(compact[-1]) else ""
+        return cls(text=text, pattern=re.compile(head + body + tail), hangul=bool(_HANGUL.search(compact)))
+
+    def finditer(self, folded: str) -> Iterable[re.Match[str]]:
+        return self.pattern.finditer(folded)
+
+    def search(self, folded: str) -> bool:
+        return self.pattern.search(folded) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRule:
+    id: str
+    name: str
+    aliases: tuple[Term, ...]
+    ambiguous: frozenset[str] = frozenset()
+    context: tuple[Term, ...] = ()
+    exclude: tuple[Term, ...] = ()
+    related: tuple[Term, ...] = ()
+
+    def needs_context(self, alias: Term) -> bool:
+        return bool(self.context) and (not self.ambiguous or alias.text in self.ambiguous)
+
+
+@dataclass(frozen=True, slots=True)
+class TopicOptions:
+    rules: tuple[TopicRule, ...]
+    spam_phrases: tuple[Term, ...] = ()
+    max_gap: int = 2
+    carry_after_alias: int = 1
+    stuffing_min_bare: int = 4
+    stuffing_ratio: float = 1.5
+    spam_min_phrases: int = 2
+
+
+@dataclass(slots=True)
+class _Mention:
+    sentence: int
+    alias: Term
+    bare: bool
+
+
+@dataclass(slots=True)
+class _Scan:
+    mentions: list[_Mention] = field(default_factory=list)
+    excluded: set[int] = field(default_factory=set)
+    related: dict[int, list[str]] = field(default_factory=dict)
+
+
+def match_topics(sents: list[Sentence], options: TopicOptions, title: str | None = None) -> TopicResult:
+    folded = [fold(s.text) for s in sents]
+    article = "\n".join(folded) + "\n" + fold(title or "")
+
+    spam_hits = sorted({t.text for t in options.spam_phrases if t.search(article)})
+    if len(spam_hits) >= options.spam_min_phrases:
+        reason = "spam phrases: " + ", ".join(spam_hits)
+        return TopicResult(hits=(), topics=(), spam=True, spam_reason=reason, rejected=(reason,))
+
+    hits: list[TopicHit] = []
+    rejected: list[str] = []
+    spam_reason: str | None = None
+    for rule in options.rules:
+        scan = _scan(rule, sents, folded)
+        mentions, why_not, stuffed = _valid_mentions(rule, scan, article, options)
+        if stuffed:
+            spam_reason = stuffed
+            rejected.append(f"{rule.id}: {stuffed}")
+        rejected.extend(f"{rule.id}: {w}" for w in why_not)
+        if mentions:
+            hits.extend(_attribute(rule, sents, scan, mentions, options))
+    topics = tuple(dict.fromkeys(h.topic for h in hits))
+    return TopicResult(hits=tuple(sorted(hits, key=lambda h: (h.sentence, h.topic))), topics=topics,
+                       spam=spam_reason is not None, spam_reason=spam_reason, rejected=tuple(rejected))
+
+
+def _scan(rule: TopicRule, sents: list[Sentence], folded: list[str]) -> _Scan:
+    scan = _Scan()
+    for s, text in zip(sents, folded):
+        for alias in rule.aliases:
+            for m in alias.finditer(text):
+                scan.mentions.append(_Mention(s.index, alias, alias.hangul and _is_bare(text, m)))
+        if any(t.search(text) for t in rule.exclude):
+            scan.excluded.add(s.index)
+        terms = [t.text for t in rule.related if t.search(text)]
+        if terms:
+            scan.related[s.index] = terms
+    return scan
+
+
+def _is_bare(text: str, m: re.Match[str]) -> bool:
+    """A Hangul alias standing alone, with no particle or bracket attached to it."""
+    before = text[m.start() - 1] if m.start() > 0 else " "
+    after = text[m.end()] if m.end() < len(text) else " "
+    if before in _OPEN_QUOTES and after in _CLOSE_QUOTES:
+        return False  # ‘딥시크’ is quoted on purpose
+    if before in _OPEN_QUOTES:
+        return False
+    return not (_HANGUL.match(after) or after in "(（[")
+
+
+def _valid_mentions(rule: TopicRule, scan: _Scan, article: str, options: TopicOptions
+                    ) -> tuple[list[_Mention], list[str], str | None]:
+    why_not: list[str] = []
+    mentions = [m for m in scan.mentions if m.sentence not in scan.excluded]
+    if len(mentions) < len(scan.mentions):
+        why_not.append(f"{len(scan.mentions) - len(mentions)} mention(s) vetoed by an exclude term")
+    has_context = any(t.search(article) for t in rule.context)
+    kept = [m for m in mentions if has_context or not rule.needs_context(m.alias)]
+    if len(kept) < len(mentions):
+        why_not.append("ambiguous alias without any context term in the article: "
+                       + ", ".join(sorted({m.alias.text for m in mentions if m not in kept})))
+    bare = sum(m.bare for m in kept)
+    attached = sum(m.alias.hangul and not m.bare for m in kept)
+    stuffed = None
+    if bare >= options.stuffing_min_bare and bare >= options.stuffing_ratio * attached:
+        stuffed = f"keyword stuffing suspected: {bare} bare mentions against {attached} with particles"
+        kept = [m for m in kept if not m.bare]
+    return kept, why_not, stuffed
+
+
+def _attribute(rule: TopicRule, sents: list[Sentence], scan: _Scan, mentions: list[_Mention],
+               options: TopicOptions) -> list[TopicHit]:
+    named: dict[int, list[str]] = {}
+    for m in mentions:
+        named.setdefault(m.sentence, []).append(m.alias.text)
+    out = [TopicHit(rule.id, i, "alias", "names " + ", ".join(dict.fromkeys(a)), tuple(dict.fromkeys(a)))
+           for i, a in sorted(named.items())]
+    inherited: dict[int, str] = {}
+
+    # Sentences right after a naming sentence usually elaborate on it.
+    for i in named:
+        for j in range(i + 1, min(i + 1 + options.carry_after_alias, len(sents))):
+            if sents[j].passage == sents[i].passage and j not in named:
+                inherited.setdefault(j, f"follows sentence {i} which names {rule.name}")
+
+    # Chains of related terms inside one passage (section when the text has headings).
+    scope = (lambda s: ("section", s.section)) if any(s.section for s in sents) else (lambda s: ("passage", s.passage))
+    topical = sorted(set(named) | set(scan.related) - scan.excluded)
+    chains: list[list[int]] = []
+    for i in topical:
+        if chains and i - chains[-1][-1] <= options.max_gap + 1 and scope(sents[i]) == scope(sents[chains[-1][-1]]):
+            chains[-1].append(i)
+        else:
+            chains.append([i])
+    for chain in chains:
+        anchors = [i for i in chain if i in named]
+        if not anchors:
+            continue
+        for j in range(chain[0], chain[-1] + 1):
+            if j not in named and j not in scan.excluded:
+                terms = scan.related.get(j)
+                why = f"related term {terms[0]!r} in a passage about {rule.name}" if terms else \
+                    f"between related sentences of a passage that names {rule.name} (sentence {anchors[0]})"
+                inherited.setdefault(j, why)
+    out.extend(TopicHit(rule.id, j, "passage", why, tuple(scan.related.get(j, ())))
+               for j, why in sorted(inherited.items()))
+    return out
+
+
+def compile_terms(words: Iterable[str]) -> tuple[Term, ...]:
+    return tuple(Term.compile(w) for w in words if w.strip())
