@@ -86,10 +86,16 @@ class Figure:
     unit: str
     kind: FigureKind
     text: str
+    context: tuple[str, ...] = ()  # content words around the figure: what it measures
 
     @property
     def key(self) -> str:
-        return f"{self.kind}:{self.unit}:{self.value:.4g}"
+        """Bucket for candidate retrieval: two significant digits, so near-equal values meet."""
+        return f"{self.kind}:{self.unit}:{self.value:.2g}"
+
+    @property
+    def strong(self) -> bool:
+        return self.kind not in ("date", "duration", "number")
 
 
 @dataclass(frozen=True, slots=True)

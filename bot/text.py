@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
-
 from .models import Figure, Sentence
 
 # Characters that end a sentence, and closers that may follow them.
@@ -237,7 +235,10 @@ def figures(text: str) -> tuple[Figure, ...]:
         if any(s < span[1] and span[0] < e for s, e in taken):
             return
         taken.append(span)
-        found.append(Figure(value=round(value, 6), unit=unit, kind=kind, text=m.group(0).strip()))  # type: ignore[arg-type]
+        window = folded[max(0, span[0] - 24):span[0]] + " " + folded[span[1]:span[1] + 16]
+        context = tuple(t for t in content_tokens(window) if not any(ch.isdigit() for ch in t))
+        found.append(Figure(value=round(value, 6), unit=unit, kind=kind, text=m.group(0).strip(),  # type: ignore[arg-type]
+                            context=context))
 
     folded = unicodedata.normalize("NFKC", text)
     for m in _ZH_AMOUNT.finditer(folded):
@@ -285,6 +286,3 @@ def figures(text: str) -> tuple[Figure, ...]:
     return tuple(found)
 
 
-def iter_lines(text: str) -> Iterator[str]:
-    for line in text.splitlines():
-        yield line.rstrip()

@@ -14,6 +14,7 @@ from datetime import datetime, tzinfo
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import courlan
 import lxml.html
 import trafilatura
 
@@ -22,7 +23,7 @@ from ..models import Article, Document
 from .clean import CleanOptions, clean_lines
 from .dates import parse_date, parse_dateline
 
-__all__ = ["ExtractOptions", "extract", "looks_like_html", "parse_date"]
+__all__ = ["ExtractOptions", "canonical_url", "extract", "looks_like_html", "parse_date"]
 
 _HTML_HINT = re.compile(r"^\s*(?:<!doctype html|<html|<\?xml[^>]*>\s*<html|<head|<body|<meta|<div|<p[\s>])", re.IGNORECASE)
 _BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "header",
@@ -111,6 +112,20 @@ def _plain_text_of(html: str) -> list[str]:
                 continue
             el.text = "\n" + (el.text or "")
     return [ln.strip() for ln in root.text_content().splitlines() if ln.strip()]
+
+
+def canonical_url(url: str) -> str:
+    """One key per article: tracking parameters and fragments gone, host lower-cased.
+
+    courlan's non-strict mode keeps parameters that identify the article (idxno,
+    aid, no), which its strict mode would drop and so merge different articles.
+    """
+    if not url.startswith(("http://", "https://")):
+        return url
+    try:
+        return courlan.normalize_url(url)
+    except (ValueError, TypeError):
+        return url
 
 
 def _host(url: str) -> str | None:

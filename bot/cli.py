@@ -1,0 +1,456 @@
+"""The command line: the composition root. It reads settings, builds the stages'
+options, picks a notifier and a store, and hands them to the pipeline. Errors
+from any stage become one line on stderr and exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .claims import score_sentence
+from .config import SEEDS_DIR, Settings, load_settings
+from .delivery import Notifier
+from .delivery.console import ConsoleNotifier
+from .delivery.slack import SlackNotifier, WebhookNotifier
+from .digest import DigestOptions, build_digest, render_messages, render_text
+from .errors import ClaimbotError, ConfigError, InputError
+from .extract import extract, looks_like_html, parse_date
+from .fetch import FetchOptions, Fetcher, decode
+from .models import DigestStats, Document, DocumentResult
+from .pipeline import Context, poll_feed, process_document, send_digest
+from .store import Store
+from .text import sentences
+from .topics import match_topics
+
+F = TypeVar("F", bound=Callable[..., Any])
+CONFIG_HELP = "Path to bot.toml (default: config/bot.toml in the project)."
+
+
+def friendly(fn: F) -> F:
+    """Turn claimbot errors into one clear line; the user never sees a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ClaimbotError as exc:
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            raise click.ClickException("interrupted") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_context(settings: Settings) -> Context:
+    return Context(extract=settings.extract_options, topics=settings.topics, claims=settings.claim_options,
+                   retention_days=settings.bot.limits.retention_days)
+
+
+def digest_options(settings: Settings) -> DigestOptions:
+    return DigestOptions(timezone=settings.timezone, layout=settings.bot.slack.layout,
+                         post_empty=settings.bot.slack.post_empty)
+
+
+def fetcher_for(settings: Settings, *, trusted: bool = False) -> Fetcher:
+    limits = settings.bot.limits
+    return Fetcher(FetchOptions(read_timeout=limits.fetch_timeout_seconds, max_bytes=limits.max_page_bytes,
+                                max_redirects=limits.max_redirects,
+                                allow_private=trusted or limits.allow_private_addresses))
+
+
+def slack_notifier(settings: Settings) -> Notifier:
+    secrets, options = settings.secrets, digest_options(settings)
+    if secrets.slack_bot_token:
+        return SlackNotifier(secrets.slack_bot_token, settings.bot.slack.channel, options, api_url=secrets.slack_api_url)
+    if secrets.slack_webhook_url:
+        return WebhookNotifier(secrets.slack_webhook_url, options)
+    raise ConfigError("environment", "no Slack credentials",
+                      "set SLACK_BOT_TOKEN (with slack.channel in bot.toml) or SLACK_WEBHOOK_URL")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="claimbot")
+def main() -> None:
+    """claimbot watches news feeds and tells analysts in Slack only what is new:
+    fresh claims about the topics they track, folded across outlets and languages.
+
+    \b
+    Start with:  claimbot dry-run           (the seeds, offline, nothing posted)
+    Then:        claimbot check-config      (validate config/bot.toml and topics)
+                 claimbot run               (the service: poll, digest, prune)
+    """
+
+
+# --- dry-run -------------------------------------------------------------------------
+
+def seed_documents(folder: Path = SEEDS_DIR) -> list[Document]:
+    files = sorted(folder.glob("*.txt"))
+    if not files:
+        raise InputError(str(folder), "no seed documents (*.txt) found", "restore seeds/ from the repository")
+    return [Document(url=p.resolve().as_uri(), text=p.read_text(encoding="utf-8"), source=p.name) for p in files]
+
+
+@main.command("dry-run")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: the digest as plain text; json: the Block Kit messages Slack would get.")
+@friendly
+def dry_run(config_path: Path | None, fmt: str) -> None:
+    """Run the whole pipeline once and print the digest. Posts nothing, stores nothing.
+
+    With no [[feeds]] in the config it reads the seed documents in seeds/;
+    otherwise it polls every configured feed once (seed_history is ignored, so
+    you see what the first digest would hold). State lives in a temporary
+    database that is deleted on exit.
+
+    \b
+    Example:
+      claimbot dry-run
+      claimbot dry-run --format json | jq '.messages[0].blocks'
+    """
+    settings = load_settings(config_path)
+    ctx = build_context(settings)
+    now = _now()
+    with tempfile.TemporaryDirectory(prefix="claimbot-dry-run-") as tmp:
+        store = Store.open(f"sqlite:///{tmp}/dry-run.db")
+        stats = {"feeds": 0, "articles": 0, "claims": 0, "repeats": 0}
+        errors: list[str] = []
+        if settings.bot.feeds:
+            fetcher = fetcher_for(settings)
+            for feed in settings.bot.feeds:
+                result = poll_feed(feed.url, fetcher, store, ctx, now)
+                stats["feeds"] += 1
+                stats["articles"] += result.new_articles
+                stats["claims"] += result.new_claims + result.repeats
+                stats["repeats"] += result.repeats
+                if result.error:
+                    errors.append(feed.name or feed.url)
+                    click.echo(f"warning: {result.error}", err=True)
+                for item_error in result.item_errors:
+                    click.echo(f"warning: {item_error}", err=True)
+            fetcher.close()
+        else:
+            for doc in seed_documents():
+                with store.transaction() as repo:
+                    out = process_document(doc, repo, ctx, now)
+                stats["articles"] += 1
+                stats["claims"] += len(out.outcomes)
+                stats["repeats"] += sum(o.decision.status == "repeat" for o in out.outcomes)
+        digest_stats = DigestStats(feeds_polled=stats["feeds"], articles_read=stats["articles"],
+                                   claims_seen=stats["claims"], repeats_folded=stats["repeats"],
+                                   feeds_in_error=tuple(errors))
+        notifier = ConsoleNotifier(digest_options(settings), fmt=fmt)
+        send_digest(store, notifier, settings.topic_names, now, stats=digest_stats, post_empty=True)
+        store.close()
+
+
+# --- replay ----------------------------------------------------------------------------
+
+_DOC_KEYS = {"url", "title", "published", "source", "text", "html"}
+
+
+def parse_replay_line(raw: str, number: int, tz: Any) -> Document:
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"line {number}", f"not valid JSON ({exc.msg} at column {exc.colno})",
+                         "each line must be one JSON object") from None
+    if not isinstance(obj, dict):
+        raise InputError(f"line {number}", "not a JSON object", 'write {"url": ..., "text": ...} on each line')
+    url = obj.get("url")
+    if not isinstance(url, str) or not url.strip():
+        raise InputError(f"line {number}", "missing or empty 'url'", "every document needs a url string")
+    for key in ("title", "published", "source"):
+        if obj.get(key) is not None and not isinstance(obj[key], str):
+            raise InputError(f"line {number}", f"'{key}' must be a string or null", "fix that field")
+    text, html = obj.get("text"), obj.get("html")
+    if not isinstance(text, str) and not isinstance(html, str):
+        raise InputError(f"line {number}", "needs a 'text' or an 'html' string", "add the document's content")
+    published = None
+    if obj.get("published"):
+        published = parse_date(obj["published"], tz)
+        if published is None:
+            raise InputError(f"line {number}", f"'published' is not an ISO-8601 date: {obj['published']!r}",
+                             "use e.g. 2025-01-27T09:00:00+09:00 or null")
+    return Document(url=url, html=html if isinstance(html, str) else None,
+                    text=text if isinstance(text, str) and not isinstance(html, str) else None,
+                    title=obj.get("title"), published=published, source=obj.get("source"))
+
+
+def result_json(result: DocumentResult, doc: Document) -> dict[str, Any]:
+    published = doc.published or result.published
+    return {
+        "url": doc.url,
+        "title": doc.title if doc.title is not None else result.title,
+        "published": published.isoformat() if published else None,
+        "topics": list(result.topics),
+        "spam": result.spam,
+        "claims": [{
+            "topic": o.claim.topic,
+            "text": o.claim.text,
+            "status": o.decision.status,
+            "cluster": o.decision.cluster,
+            "conflicts_with": list(o.decision.conflicts_with),
+            "why": o.decision.why,
+            "score": o.claim.score,
+            "figures": [{"value": f.value, "unit": f.unit, "kind": f.kind, "text": f.text} for f in o.claim.figures],
+        } for o in result.outcomes],
+    }
+
+
+def _lines(path: str) -> Iterator[str]:
+    if path == "-":
+        yield from sys.stdin
+        return
+    try:
+        with open(path, encoding="utf-8") as fh:
+            yield from fh
+    except FileNotFoundError:
+        raise InputError(path, "no such file", "check the path, or pass - to read standard input") from None
+    except UnicodeDecodeError:
+        raise InputError(path, "is not UTF-8 text", "JSON Lines files must be UTF-8") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror})", "check its permissions") from None
+
+
+@main.command()
+@click.argument("file")
+@click.option("--db", "db_url", help="SQLAlchemy URL to replay into (default: a fresh temporary SQLite database).")
+@click.option("--topics", "topics_path", type=click.Path(path_type=Path), help="Path to topics.toml.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
+@friendly
+def replay(file: str, db_url: str | None, topics_path: Path | None, config_path: Path | None) -> None:
+    """Process JSON Lines documents in file order and print one JSON line per input line.
+
+    Input lines: {"url", "title", "published", "source", and "text" or "html"}.
+    Output lines: {"url", "title", "published", "topics", "spam", "claims": [{"topic",
+    "text", "status": "new"|"repeat", "cluster", "conflicts_with", "why"}]}.
+    A bad line is reported on stderr with its number (its output line carries
+    "error"); the run goes on and exits 1 at the end.
+
+    \b
+    Example:
+      claimbot replay articles.jsonl > decisions.jsonl
+      cat articles.jsonl | claimbot replay - --db sqlite:///history.db
+    """
+    settings = load_settings(config_path, topics_path=topics_path)
+    ctx = build_context(settings)
+    bad = 0
+    with tempfile.TemporaryDirectory(prefix="claimbot-replay-") as tmp:
+        store = Store.open(db_url or f"sqlite:///{tmp}/replay.db")
+        number = 0
+        for raw in _lines(file):
+            number += 1
+            if not raw.strip():
+                continue
+            try:
+                doc = parse_replay_line(raw, number, settings.timezone)
+                with store.transaction() as repo:
+                    result = process_document(doc, repo, ctx, doc.published or _now())
+                line = result_json(result, doc)
+            except ClaimbotError as exc:
+                bad += 1
+                click.echo(f"replay: {exc}", err=True)
+                line = {"url": None, "title": None, "published": None, "topics": [], "claims": [],
+                        "error": str(exc), "line": number}
+            click.echo(json.dumps(line, ensure_ascii=False))
+        store.close()
+    if bad:
+        click.echo(f"replay: {bad} bad line(s) of {number}", err=True)
+        sys.exit(1)
+
+
+# --- extract -----------------------------------------------------------------------------
+
+def _documents_for(path: str, fetcher: Fetcher) -> Iterator[Document]:
+    if path == "-":
+        for number, raw in enumerate(sys.stdin, 1):
+            if raw.strip():
+                try:
+                    obj = json.loads(raw)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"stdin line {number}", f"not valid JSON ({exc.msg})", "one object per line") from None
+                if not isinstance(obj, dict) or not isinstance(obj.get("html", obj.get("text")), str):
+                    raise InputError(f"stdin line {number}", "needs 'url' and 'html' or 'text'", "fix that line")
+                yield Document(url=str(obj.get("url") or f"stdin:{number}"), html=obj.get("html"),
+                               text=None if "html" in obj else obj.get("text"))
+        return
+    fetched = fetcher.get(path)
+    content = decode(fetched.content, fetched.headers.get("content-type"))
+    is_html = path.lower().endswith((".html", ".htm", ".xhtml")) or "html" in fetched.headers.get("content-type", "") \
+        or looks_like_html(content)
+    url = fetched.final_url if path.startswith(("http://", "https://")) else Path(path).resolve().as_uri() \
+        if "://" not in path else path
+    yield Document(url=url, html=content if is_html else None, text=None if is_html else content)
+
+
+@main.command("extract")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
+@friendly
+def extract_cmd(paths: tuple[str, ...], fmt: str, config_path: Path | None) -> None:
+    """Print the clean main text of HTML or text files, URLs, or JSON Lines on stdin (-).
+
+    Bytes are decoded by BOM, then the HTTP header, then <meta charset>, then
+    detection, so EUC-KR and CP949 pages come out clean. --format json prints one
+    line per document: {"source", "title", "published", "outlet", "author", "text"}.
+
+    \b
+    Example:
+      claimbot extract page.html https://example.com/news/1 --format json
+    """
+    settings = load_settings(config_path)
+    fetcher = fetcher_for(settings, trusted=True)
+    failed = 0
+    for path in paths:
+        try:
+            for doc in _documents_for(path, fetcher):
+                article = extract(doc, settings.extract_options)
+                if fmt == "json":
+                    click.echo(json.dumps({
+                        "source": path if path != "-" else doc.url, "url": doc.url, "title": article.title,
+                        "published": article.published.isoformat() if article.published else None,
+                        "outlet": article.outlet, "author": article.author, "text": article.text,
+                    }, ensure_ascii=False))
+                else:
+                    click.echo(f"# {article.title or path}\n\n{article.text}\n")
+        except ClaimbotError as exc:
+            failed += 1
+            click.echo(f"extract: {exc}", err=True)
+    fetcher.close()
+    if failed:
+        sys.exit(1)
+
+
+# --- check-config, topics ---------------------------------------------------------------------
+
+@main.command("check-config")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
+@click.option("--slack/--no-slack", default=False, help="Also check the Slack credentials with auth.test.")
+@friendly
+def check_config(config_path: Path | None, slack: bool) -> None:
+    """Validate bot.toml and topics.toml, and check that the database is reachable.
+
+    \b
+    Example:
+      claimbot check-config --config config/bot.toml
+    """
+    settings = load_settings(config_path)
+    click.echo(f"config: {settings.path}: ok ({len(settings.bot.feeds)} feeds, timezone {settings.bot.timezone})")
+    click.echo(f"topics: {settings.topics_path}: ok ({', '.join(settings.topic_names)})")
+    store = Store.open(settings.database_url)
+    store.close()
+    click.echo(f"database: {store.engine.url.render_as_string(hide_password=True)}: reachable, migrated")
+    if slack:
+        notifier = slack_notifier(settings)
+        client = getattr(notifier, "client", None)
+        if isinstance(notifier, SlackNotifier):
+            try:
+                client.auth_test()  # type: ignore[union-attr]
+            except Exception as exc:  # slack-sdk raises several unrelated types here
+                raise ConfigError("SLACK_BOT_TOKEN", f"rejected by Slack ({exc})", "create a new bot token") from None
+        click.echo("slack: credentials present" + (" and accepted" if isinstance(notifier, SlackNotifier) else ""))
+
+
+@main.group()
+def topics() -> None:
+    """Inspect the topic rules."""
+
+
+@topics.command("test")
+@click.argument("text", required=False)
+@click.option("--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the text (or HTML) from a file instead.")
+@click.option("--topics", "topics_path", type=click.Path(path_type=Path),
+              help="Path to topics.toml (default: the one bot.toml names).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
+@friendly
+def topics_test(text: str | None, file: Path | None, topics_path: Path | None, config_path: Path | None) -> None:
+    """Show which rule fired on which sentence and why, or why nothing fired.
+
+    \b
+    Example:
+      claimbot topics test "딥시크가 R1 모델을 공개했다. 개발비는 600만 달러였다."
+      claimbot topics test --file article.html
+    """
+    if (text is None) == (file is None):
+        raise click.UsageError("give either TEXT or --file")
+    settings = load_settings(config_path, topics_path=topics_path)
+    raw = file.read_text(encoding="utf-8", errors="replace") if file else str(text)
+    doc = Document(url=str(file or "text"), html=raw if looks_like_html(raw) else None,
+                   text=None if looks_like_html(raw) else raw)
+    article = extract(doc, settings.extract_options)
+    sents = sentences(article.text)
+    result = match_topics(sents, settings.topics, article.title)
+    if result.spam:
+        click.echo(f"spam: {result.spam_reason}")
+    for line in result.rejected:
+        click.echo(f"rejected: {line}")
+    if not result.hits:
+        click.echo("no topic fired: no alias of any topic occurs (or every mention was rejected above)")
+        return
+    by_sentence: dict[int, list[Any]] = {}
+    for hit in result.hits:
+        by_sentence.setdefault(hit.sentence, []).append(hit)
+    threshold = settings.claim_options.threshold
+    for index, hits in sorted(by_sentence.items()):
+        click.echo(f"\n[{index}] {sents[index].text}")
+        for hit in hits:
+            score, reasons, _ = score_sentence(sents[index].text, hit.terms if hit.how == "alias" else ())
+            verdict = "claim" if score >= threshold else "not a claim"
+            click.echo(f"    {hit.topic}: {hit.how} ({hit.why}); {verdict}, score {score:.1f}: {', '.join(reasons)}")
+
+
+# --- digest, run, feeds ---------------------------------------------------------------------
+
+@main.command()
+@click.option("--send", "mode", flag_value="send", help="Post what is pending now to Slack.")
+@click.option("--preview", "mode", flag_value="preview", default=True, help="Print it without posting (default).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
+@friendly
+def digest(mode: str, fmt: str, config_path: Path | None) -> None:
+    """Preview or send the digest of claims pending in the database.
+
+    \b
+    Example:
+      claimbot digest --preview
+      SLACK_BOT_TOKEN=xoxb-... claimbot digest --send
+    """
+    settings = load_settings(config_path)
+    store = Store.open(settings.database_url)
+    if mode == "send":
+        outcome = send_digest(store, slack_notifier(settings), settings.topic_names, _now(),
+                              post_empty=settings.bot.slack.post_empty, channel=settings.bot.slack.channel)
+        store.close()
+        if outcome.error:
+            raise click.ClickException(outcome.error)
+        n = len(outcome.digest.claim_ids)
+        click.echo(f"digest: sent {n} claim(s)" if outcome.receipt else "digest: nothing new, nothing sent")
+        return
+    with store.transaction() as repo:
+        items = repo.pending_claims()
+        start = repo.last_digest_end()
+    store.close()
+    built = build_digest(items, settings.topic_names, period_start=start, period_end=_now())
+    options = digest_options(settings)
+    if fmt == "json":
+        click.echo(json.dumps([{"text": m.text, "blocks": list(m.blocks), "thread_reply": m.reply}
+                               for m in render_messages(built, options)], ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(built, options))

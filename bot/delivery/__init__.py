@@ -1,0 +1,26 @@
+"""Delivery behind one small protocol, so the dry run is a swapped notifier, not a flag."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..models import Digest
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """Where the digest went: the channel and the first message's timestamp (None for the console)."""
+
+    channel: str | None = None
+    message_ts: str | None = None
+
+
+class Notifier(Protocol):
+    def send(self, digest: Digest) -> Receipt:
+        """Deliver the whole digest or raise DeliveryError; never deliver half silently."""
+        ...
+
+    def already_sent(self, digest_id: int, channel: str | None) -> Receipt | None:
+        """After a crash: was this digest posted before its row was marked sent?"""
+        ...

@@ -1,0 +1,31 @@
+"""The dry run's notifier: prints the digest instead of posting it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+from ..digest import DigestOptions, render_messages, render_text
+from ..models import Digest
+from . import Receipt
+
+
+class ConsoleNotifier:
+    def __init__(self, options: DigestOptions, *, fmt: str = "text", stream: TextIO | None = None) -> None:
+        self.options = options
+        self.fmt = fmt
+        self.stream = stream or sys.stdout
+
+    def send(self, digest: Digest) -> Receipt:
+        if self.fmt == "json":
+            messages = [{"text": m.text, "blocks": list(m.blocks), "thread_reply": m.reply}
+                        for m in render_messages(digest, self.options)]
+            self.stream.write(json.dumps({"messages": messages}, ensure_ascii=False, indent=2) + "\n")
+        else:
+            self.stream.write(render_text(digest, self.options) + "\n")
+        self.stream.flush()
+        return Receipt()
+
+    def already_sent(self, digest_id: int, channel: str | None) -> Receipt | None:
+        return None

@@ -1,0 +1,114 @@
+"""Slack delivery through slack-sdk: a bot token (threads) or an incoming webhook (one message).
+
+Retries for connection errors, 5xx and 429 (honouring Retry-After) come from
+slack-sdk's own retry handlers. Every message carries metadata with the digest
+id, so after a crash between Slack's answer and our commit the channel history
+tells whether the digest already went out.
+"""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient, WebhookClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.handler import RetryHandler
+
+from ..digest import DigestOptions, Message, render_messages
+from ..errors import DeliveryError
+from ..models import Digest
+from . import Receipt
+
+EVENT_TYPE = "claimbot_digest"
+
+
+def default_retry_handlers(max_retries: int = 3) -> list[RetryHandler]:
+    return [ConnectionErrorRetryHandler(max_retry_count=max_retries),
+            RateLimitErrorRetryHandler(max_retry_count=max_retries),
+            ServerErrorRetryHandler(max_retry_count=max_retries)]
+
+
+def _base_url(api_url: str | None) -> str:
+    url = api_url or "https://slack.com/api/"
+    return url if url.endswith("/") else url + "/"
+
+
+class SlackNotifier:
+    def __init__(self, token: str, channel: str, options: DigestOptions, *, api_url: str | None = None,
+                 timeout: int = 30, retry_handlers: list[RetryHandler] | None = None) -> None:
+        self.client = WebClient(token=token, base_url=_base_url(api_url), timeout=timeout,
+                                retry_handlers=retry_handlers if retry_handlers is not None else default_retry_handlers())
+        self.channel = channel
+        self.options = options
+
+    def send(self, digest: Digest) -> Receipt:
+        messages = render_messages(digest, self.options)
+        channel, first_ts = self.channel, None
+        for message in messages:
+            thread_ts = first_ts if message.reply else None
+            response = self._post(channel, message, thread_ts, digest.digest_id)
+            if first_ts is None:
+                first_ts, channel = response["ts"], response.get("channel", channel)
+        return Receipt(channel=channel, message_ts=first_ts)
+
+    def _post(self, channel: str, message: Message, thread_ts: str | None, digest_id: int | None) -> dict:
+        try:
+            response = self.client.chat_postMessage(
+                channel=channel, text=message.text, blocks=list(message.blocks), thread_ts=thread_ts,
+                unfurl_links=False, unfurl_media=False,
+                metadata={"event_type": EVENT_TYPE, "event_payload": {"digest_id": digest_id or 0}},
+            )
+        except SlackApiError as exc:
+            error = exc.response.get("error", "unknown_error") if exc.response is not None else "unknown_error"
+            retryable = error in ("ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                                  "request_timeout")
+            raise DeliveryError(f"slack channel {channel}", f"chat.postMessage failed: {error}",
+                                "check SLACK_BOT_TOKEN, the channel name and that the app is in the channel"
+                                if not retryable else "claims stay pending and go out with the next digest",
+                                retryable=retryable) from None
+        except (SlackClientError, OSError) as exc:
+            raise DeliveryError(f"slack channel {channel}", f"Slack could not be reached ({exc})",
+                                "claims stay pending and go out with the next digest") from None
+        return response.data if isinstance(response.data, dict) else {}
+
+    def already_sent(self, digest_id: int, channel: str | None) -> Receipt | None:
+        channel = channel or self.channel
+        try:
+            response = self.client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
+        except (SlackApiError, SlackClientError, OSError):
+            return None
+        for message in response.get("messages", []) or []:
+            meta = message.get("metadata") or {}
+            if meta.get("event_type") == EVENT_TYPE and (meta.get("event_payload") or {}).get("digest_id") == digest_id:
+                return Receipt(channel=channel, message_ts=message.get("ts"))
+        return None
+
+
+class WebhookNotifier:
+    """Incoming webhooks have no threads: the single-message layout, split as needed."""
+
+    def __init__(self, url: str, options: DigestOptions, *, timeout: int = 30,
+                 retry_handlers: list[RetryHandler] | None = None) -> None:
+        self.client = WebhookClient(url=url, timeout=timeout,
+                                    retry_handlers=retry_handlers if retry_handlers is not None else default_retry_handlers())
+        self.options = options
+
+    def send(self, digest: Digest) -> Receipt:
+        for message in render_messages(digest, self.options, layout="single"):
+            try:
+                response = self.client.send(text=message.text, blocks=list(message.blocks))
+            except (SlackClientError, OSError) as exc:
+                raise DeliveryError("slack webhook", f"could not be reached ({exc})",
+                                    "claims stay pending and go out with the next digest") from None
+            # WebhookClient returns 429 and 5xx as responses instead of raising: check them.
+            if response.status_code != 200:
+                raise DeliveryError("slack webhook", f"HTTP {response.status_code}: {response.body[:200]}",
+                                    "check SLACK_WEBHOOK_URL; claims stay pending and go out with the next digest",
+                                    retryable=response.status_code == 429 or response.status_code >= 500)
+        return Receipt(channel="webhook")
+
+    def already_sent(self, digest_id: int, channel: str | None) -> Receipt | None:
+        return None  # a webhook cannot read history; a digest left 'sending' is re-sent

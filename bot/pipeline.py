@@ -1,0 +1,199 @@
+"""The orchestrator: the only module that knows every stage, and the order they run in.
+
+    poll a feed:
+        feed URL --fetch--> bytes --feeds.parse_feed--> items
+        each item --fetch--> page HTML (the feed's <content:encoded> when the page fails) --> process
+
+    process a document:
+        html | text --extract--> Article (clean text, title, date, outlet)
+                    --text.sentences--> sentences with their passages
+                    --topics.match_topics--> which sentence is on which topic, spam flag
+                    --claims.find_claims--> scored claims with figures, entities, words
+        each claim  --store.similar_claims--> candidates --novelty.decide--> new | repeat | conflict
+                    --store.save_claim--> rows (the article once per canonical URL)
+
+    send a digest:
+        store.pending_claims --digest.build_digest--> Digest --notifier.send--> Slack | console
+        --store.mark_posted (only after Slack said ok)
+
+Every function takes ``now``; none reads the clock. A feed's failure is caught
+here and recorded; unexpected exceptions propagate.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from .claims import ClaimOptions, find_claims
+from .delivery import Notifier, Receipt
+from .digest import build_digest
+from .errors import ClaimbotError, DeliveryError
+from .extract import ExtractOptions, canonical_url, extract
+from .feeds import parse_feed
+from .fetch import Fetcher, decode
+from .models import ClaimOutcome, Digest, DigestStats, Document, DocumentResult, FeedItem
+from .novelty import NoveltyOptions, decide, new_cluster_id, retrieval_keys
+from .store import Repository, Store
+from .text import sentences
+from .topics import TopicOptions, match_topics
+
+log = logging.getLogger("claimbot")
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Every stage's options, built once at the edge (config.py) and passed down."""
+
+    extract: ExtractOptions
+    topics: TopicOptions
+    claims: ClaimOptions
+    novelty: NoveltyOptions = NoveltyOptions()
+    retention_days: int = 90
+
+
+def process_document(doc: Document, repo: Repository, ctx: Context, now: datetime, *,
+                     feed_id: int | None = None, seed: bool = False) -> DocumentResult:
+    """Run one document through extraction, topics, claims and novelty, and store the outcome."""
+    article = extract(doc, ctx.extract)
+    sents = sentences(article.text)
+    topics = match_topics(sents, ctx.topics, article.title)
+    claims = find_claims(sents, topics, ctx.claims)
+
+    article_id, is_new = repo.save_article(article, canonical_url(doc.url), topics=topics.topics, spam=topics.spam,
+                                           spam_reason=topics.spam_reason, now=now, feed_id=feed_id)
+    since = now - timedelta(days=ctx.retention_days)
+    outcomes = []
+    for claim in claims:
+        keys = retrieval_keys(claim, ctx.novelty)
+        known = repo.similar_claims(claim.topic, keys, since)
+        decision = decide(claim, known, ctx.novelty)
+        if decision.status == "new":
+            decision = replace(decision, cluster=new_cluster_id(claim, article.url))
+        if is_new:
+            repo.save_claim(article_id, claim, decision, decision.cluster or "", keys, url=article.url,
+                            outlet=article.outlet, now=now, suppressed=seed)
+        outcomes.append(ClaimOutcome(claim, decision))
+    return DocumentResult(url=doc.url, title=article.title, published=article.published, outlet=article.outlet,
+                          topics=topics.topics, outcomes=tuple(outcomes), spam=topics.spam, stored=is_new)
+
+
+@dataclass(slots=True)
+class PollResult:
+    feed_url: str
+    status: str = "ok"               # ok | not_modified | error
+    error: str | None = None
+    items: int = 0
+    new_articles: int = 0
+    new_claims: int = 0
+    repeats: int = 0
+    item_errors: list[str] = field(default_factory=list)
+    etag: str | None = None
+    last_modified: str | None = None
+    ms: int = 0
+
+
+def poll_feed(url: str, fetcher: Fetcher, store: Store, ctx: Context, now: datetime, *, feed_id: int | None = None,
+              etag: str | None = None, last_modified: str | None = None, seed: bool = False) -> PollResult:
+    """Fetch one feed and process its new items; every failure becomes part of the result."""
+    started = time.monotonic()
+    result = PollResult(url)
+    try:
+        fetched = fetcher.get(url, etag=etag, last_modified=last_modified)
+        result.etag, result.last_modified = fetched.etag, fetched.last_modified
+        if fetched.not_modified:
+            result.status = "not_modified"
+            return result
+        parsed = parse_feed(fetched)
+    except ClaimbotError as exc:
+        result.status, result.error = "error", str(exc)
+        return result
+    finally:
+        result.ms = int((time.monotonic() - started) * 1000)
+    result.items = len(parsed.items)
+    for item in parsed.items:
+        with store.transaction() as repo:
+            if repo.has_article(canonical_url(item.url)):
+                continue
+        try:
+            doc = fetch_item(item, fetcher)
+            with store.transaction() as repo:
+                outcome = process_document(doc, repo, ctx, now, feed_id=feed_id, seed=seed)
+        except ClaimbotError as exc:
+            result.item_errors.append(str(exc))
+            continue
+        if outcome.stored:
+            result.new_articles += 1
+            result.new_claims += sum(o.decision.status == "new" for o in outcome.outcomes)
+            result.repeats += sum(o.decision.status == "repeat" for o in outcome.outcomes)
+    result.ms = int((time.monotonic() - started) * 1000)
+    log.info("poll", extra={"event": "poll", "feed": url, "status": result.status, "items": result.items,
+                            "new_articles": result.new_articles, "new_claims": result.new_claims,
+                            "item_errors": len(result.item_errors), "ms": result.ms})
+    return result
+
+
+def fetch_item(item: FeedItem, fetcher: Fetcher) -> Document:
+    """The article page; the feed's own full text when the page cannot be fetched."""
+    try:
+        page = fetcher.get(item.url)
+        html = decode(page.content, page.headers.get("content-type"))
+        url = page.final_url if page.final_url.startswith("http") else item.url
+    except ClaimbotError:
+        if not (item.content_html or item.summary):
+            raise
+        html, url = item.content_html or item.summary or "", item.url
+    return Document(url=url, html=html, title=item.title, published=item.published)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestOutcome:
+    digest: Digest
+    receipt: Receipt | None
+    error: str | None = None
+
+
+def send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime, *,
+                stats: DigestStats = DigestStats(), post_empty: bool = False,
+                channel: str | None = None) -> DigestOutcome:
+    """Post what is pending; claims are marked posted only once the notifier says it went out.
+
+    A digest row left in 'sending' by a crash is first checked against the
+    channel's history, so a digest Slack already has is never posted twice.
+    """
+    with store.transaction() as repo:
+        for digest_id, claim_ids in repo.unfinished_digests():
+            receipt = notifier.already_sent(digest_id, channel)
+            if receipt is not None:
+                repo.mark_posted(digest_id, claim_ids, receipt.message_ts, now)
+            else:
+                repo.mark_failed(digest_id, "interrupted before Slack confirmed; claims re-sent in a later digest")
+        items = repo.pending_claims()
+        period_start = repo.last_digest_end()
+    digest = build_digest(items, topic_names, period_start=period_start, period_end=now, stats=stats)
+    if digest.is_empty and not post_empty:
+        return DigestOutcome(digest, None)
+    with store.transaction() as repo:
+        digest_id = repo.start_digest(digest.claim_ids, period_start, now, channel, now)
+    digest = replace(digest, digest_id=digest_id)
+    try:
+        receipt = notifier.send(digest)
+    except DeliveryError as exc:
+        with store.transaction() as repo:
+            repo.mark_failed(digest_id, str(exc))
+        return DigestOutcome(digest, None, str(exc))
+    with store.transaction() as repo:
+        repo.mark_posted(digest_id, digest.claim_ids, receipt.message_ts, now)
+    return DigestOutcome(digest, receipt)
+
+
+def replay(docs: Sequence[Document], store: Store, ctx: Context, now: datetime) -> list[DocumentResult]:
+    """Process documents in order, as if they had arrived one after another."""
+    results = []
+    for doc in docs:
+        with store.transaction() as repo:
+            results.append(process_document(doc, repo, ctx, doc.published or now))
+    return results
