@@ -6,8 +6,8 @@ paraphrases (character MinHash does not; shared words only partly), so the
 decision combines them:
 
 * figures are the strongest signal: the same normalised value, unit and kind,
-  measuring the same thing (the words around the figure overlap), or stated
-  across languages where words cannot overlap;
+  about the same subject (the words around the figures, the entities or the
+  sentences' words overlap), or stated across languages where words cannot;
 * entities (aliases, Latin names, quoted names) say whether it is the same subject;
 * content words catch restatements without figures.
 
@@ -60,11 +60,6 @@ def _close(a: float, b: float, tolerance: float) -> bool:
     return abs(a - b) / scale <= tolerance
 
 
-def _same_measure(a: Figure, b: Figure, cross_language: bool) -> bool:
-    """Do two figures of one kind and unit measure the same thing?"""
-    return cross_language or bool(set(a.context) & set(b.context))
-
-
 def jaccard(a: Sequence[str], b: Sequence[str]) -> float:
     sa, sb = set(a), set(b)
     return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
@@ -72,27 +67,30 @@ def jaccard(a: Sequence[str], b: Sequence[str]) -> float:
 
 def compare(claim: Claim, known: KnownClaim, options: NoveltyOptions) -> Match:
     cross = script_of(claim.text) != script_of(known.text)
+    entities = tuple(sorted(set(e for e in claim.entities if not e.startswith("topic:"))
+                            & set(e for e in known.entities if not e.startswith("topic:"))))
+    words = jaccard(claim.tokens, known.tokens)
+    same_subject = bool(entities) or words >= options.words_with_figure or cross
     shared: list[str] = []
     conflicting: list[str] = []
     for f in (f for f in claim.figures if f.strong):
         for g in (g for g in known.figures if g.strong and g.kind == f.kind and g.unit == f.unit):
+            same_measure = bool(set(f.context) & set(g.context))
             if _close(f.value, g.value, options.same_value):
-                if _same_measure(f, g, cross):
+                if same_measure or same_subject:
                     shared.append(f"{f.text} = {g.text}")
-            elif not _close(f.value, g.value, options.conflict_value) and _same_measure(f, g, False):
+            elif not _close(f.value, g.value, options.conflict_value) and same_measure:
                 conflicting.append(f"{f.text} vs {g.text}")
-    entities = tuple(sorted(set(e for e in claim.entities if not e.startswith("topic:"))
-                            & set(e for e in known.entities if not e.startswith("topic:"))))
-    same_topic_named = any(e.startswith("topic:") for e in claim.entities) and \
+    named_both = any(e.startswith("topic:") for e in claim.entities) and \
         any(e.startswith("topic:") for e in known.entities)
-    words = jaccard(claim.tokens, known.tokens)
 
-    repeat = False
     if shared and not conflicting:
-        repeat = words >= options.words_with_figure or bool(entities) or cross
+        repeat = True
     elif not shared and not conflicting:
         repeat = words >= options.words_alone
-    conflict = not repeat and bool(conflicting) and (bool(entities) or same_topic_named or words >= 0.1)
+    else:
+        repeat = False
+    conflict = not repeat and bool(conflicting) and (bool(entities) or named_both or words >= 0.1)
     score = 2.0 * len(shared) + words + 0.5 * len(entities)
     return Match(known, tuple(shared), tuple(conflicting), entities, words, score, repeat, conflict)
 
