@@ -73,7 +73,7 @@ class Fetcher:
             self._guard(current)
             try:
                 with self.client.stream("GET", current, headers=headers) as response:
-                    if response.is_redirect:
+                    if response.status_code in (301, 302, 303, 307, 308):
                         location = response.headers.get("location")
                         if not location:
                             raise FetchError(url, f"HTTP {response.status_code} redirect without a Location")

@@ -128,7 +128,7 @@ def http_server() -> Iterator[LocalServer]:
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     server = LocalServer(f"http://127.0.0.1:{httpd.server_address[1]}", routes)
     server_ref["s"] = server

@@ -1,0 +1,92 @@
+"""The store on a real SQLite file and a real PostgreSQL server, through its intention-revealing methods."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import inspect
+
+from bot.models import Article, Claim, Decision, Figure
+from bot.novelty import NoveltyOptions, retrieval_keys
+from bot.store import Store
+from bot.store.schema import metadata
+
+NOW = datetime(2025, 2, 7, 9, 0, tzinfo=UTC)
+
+
+def article(url: str, outlet: str = "Daily") -> Article:
+    return Article(url=url, title="t", published=NOW - timedelta(hours=1), outlet=outlet, author=None, text="body")
+
+
+def claim(text: str = "OpenAI will invest $500 billion in Stargate.") -> Claim:
+    return Claim(topic="stargate", text=text, sentence=0, score=3.0,
+                 figures=(Figure(5e11, "USD", "money", "$500 billion", ("invest",)),),
+                 entities=("openai", "topic:stargate"), tokens=("invest", "openai", "stargate"))
+
+
+def test_migrations_create_every_table_the_code_uses(db_url: str) -> None:
+    store = Store.open(db_url)
+    tables = set(inspect(store.engine).get_table_names())
+    assert set(metadata.tables) <= tables
+    store.migrate()  # running again on start is harmless
+    store.close()
+
+
+def test_an_article_is_stored_once_per_canonical_url(db_url: str) -> None:
+    store = Store.open(db_url)
+    with store.transaction() as repo:
+        first, new1 = repo.save_article(article("https://a.example/1"), "https://a.example/1", topics=["stargate"],
+                                        spam=False, spam_reason=None, now=NOW)
+        second, new2 = repo.save_article(article("https://a.example/1?utm_source=x"), "https://a.example/1",
+                                         topics=[], spam=False, spam_reason=None, now=NOW)
+    assert (new1, new2) == (True, False) and first == second
+    store.close()
+
+
+def test_claims_flow_from_pending_to_posted_and_survive_a_restart(db_url: str) -> None:
+    store = Store.open(db_url)
+    c = claim()
+    keys = retrieval_keys(c, NoveltyOptions())
+    with store.transaction() as repo:
+        a1, _ = repo.save_article(article("https://a.example/1", "A"), "https://a.example/1", topics=["stargate"],
+                                  spam=False, spam_reason=None, now=NOW)
+        first = repo.save_claim(a1, c, Decision("new", "stargate-c1"), "stargate-c1", keys,
+                                url="https://a.example/1", outlet="A", now=NOW)
+        assert repo.save_claim(a1, c, Decision("new", "stargate-c1"), "stargate-c1", keys,
+                               url="https://a.example/1", outlet="A", now=NOW) is None  # idempotent
+    store.close()
+
+    store = Store.open(db_url)  # a restart forgets nothing
+    with store.transaction() as repo:
+        similar = repo.similar_claims("stargate", keys, NOW - timedelta(days=90))
+        assert [k.cluster for k in similar] == ["stargate-c1"]
+        assert similar[0].figures[0].value == 5e11
+        a2, _ = repo.save_article(article("https://b.example/2", "B"), "https://b.example/2", topics=["stargate"],
+                                  spam=False, spam_reason=None, now=NOW)
+        repo.save_claim(a2, claim("Stargate: $500 billion from OpenAI."), Decision("repeat", "stargate-c1"),
+                        "stargate-c1", keys, url="https://b.example/2", outlet="B", now=NOW)
+        pending = repo.pending_claims()
+        assert [p.claim_id for p in pending] == [first]
+        assert pending[0].outlets_since == 1
+        assert pending[0].published is not None and pending[0].published.tzinfo is not None
+        digest_id = repo.start_digest([first], None, NOW, "#c", NOW)
+        assert repo.unfinished_digests() == [(digest_id, [first])]
+        repo.mark_posted(digest_id, [first], "123.456", NOW)
+        assert repo.pending_claims() == []
+        assert repo.last_digest_end() == NOW
+    store.close()
+
+
+def test_retention_forgets_old_clusters(db_url: str) -> None:
+    store = Store.open(db_url)
+    c = claim()
+    keys = retrieval_keys(c, NoveltyOptions())
+    old = NOW - timedelta(days=120)
+    with store.transaction() as repo:
+        a1, _ = repo.save_article(article("https://a.example/1"), "https://a.example/1", topics=["stargate"],
+                                  spam=False, spam_reason=None, now=old)
+        repo.save_claim(a1, c, Decision("new", "old-1"), "old-1", keys, url="https://a.example/1", outlet="A", now=old)
+        assert repo.similar_claims("stargate", keys, NOW - timedelta(days=90)) == []
+        assert repo.prune(NOW, retention_days=90) == 1
+        assert repo.similar_claims("stargate", keys, old - timedelta(days=1)) == []
+    store.close()

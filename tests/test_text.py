@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.text import content_tokens, figures, sentences, split_sentences
+
+
+@pytest.mark.parametrize(("paragraph", "expected"), [
+    ("SF영화 이야기가 아니다. 현실이다.동영상을 보면 조명도 없다.", ["SF영화 이야기가 아니다.", "현실이다.", "동영상을 보면 조명도 없다."]),
+    ("“먹이를 주는 것이다.”공학자들의 농담은 현실이 됐다.", ["“먹이를 주는 것이다.”", "공학자들의 농담은 현실이 됐다."]),
+    ("생산 효율은 1.5배 늘었다. 다음 문장.", ["생산 효율은 1.5배 늘었다.", "다음 문장."]),
+    ("The U.S. economy grew 2.5% in Q3. Mr. Lee agreed.", ["The U.S. economy grew 2.5% in Q3.", "Mr. Lee agreed."]),
+    ("他说：“成本很低。”随后公司发布了模型！真的吗？是的。", ["他说：“成本很低。”", "随后公司发布了模型！", "真的吗？", "是的。"]),
+    ("가격이 반값이라면? 최근 전기차가 등장했다.", ["가격이 반값이라면?", "최근 전기차가 등장했다."]),
+    ("中, 진짜 '로켓배송' 쏜다…타오바오, 자국 업체와 맞손", ["中, 진짜 '로켓배송' 쏜다…타오바오, 자국 업체와 맞손"]),
+    ("It was slow… Then it sped up.", ["It was slow…", "Then it sped up."]),
+])
+def test_split_sentences(paragraph: str, expected: list[str]) -> None:
+    assert split_sentences(paragraph) == expected
+
+
+def test_sentences_know_their_paragraph_and_section() -> None:
+    sents = sentences("머리말이다.\n◇ 첫 절\n첫 문장이다. 둘째 문장이다.\n◇ 둘째 절\n셋째 문장이다.")
+    assert [(s.passage, s.section) for s in sents] == [(0, 0), (1, 1), (2, 1), (2, 1), (3, 2), (4, 2)]
+
+
+@pytest.mark.parametrize(("text", "value", "unit", "kind"), [
+    ("우리 돈 130조 원을 들여", 1.3e14, "KRW", "money"),
+    ("약 1경4,578조원 규모", 1.4578e16, "KRW", "money"),
+    ("대당 2만 5000달러짜리", 25000, "USD", "money"),
+    ("24亿元", 2.4e9, "CNY", "money"),
+    ("2.4 billion yuan", 2.4e9, "CNY", "money"),
+    ("24억 위안", 2.4e9, "CNY", "money"),
+    ("$500B over four years", 5e11, "USD", "money"),
+    ("€1.2 bn", 1.2e9, "EUR", "money"),
+    ("5000억 달러", 5e11, "USD", "money"),
+    ("99% 이상", 99, "%", "percent"),
+    ("百分之三十", None, None, None),
+    ("100배 가까이", 100, "x", "multiple"),
+    ("2배 이상", 2, "x", "multiple"),
+    ("10분의 1 수준", 0.1, "x", "multiple"),
+    ("1000명의 근로자", 1000, "people", "count"),
+    ("7위인 점", 7, "rank", "rank"),
+    ("10x faster", 10, "x", "multiple"),
+])
+def test_figures_normalise_across_languages(text: str, value: float | None, unit: str | None, kind: str | None) -> None:
+    found = figures(text)
+    if value is None:
+        assert not [f for f in found if f.strong]
+        return
+    assert any(f.kind == kind and f.unit == unit and abs(f.value - value) <= 1e-9 * max(1, value) for f in found), found
+
+
+def test_content_tokens_drop_particles_and_stopwords() -> None:
+    tokens = content_tokens("딥시크는 엔비디아의 칩을 쓰지 않았다고 밝혔다.")
+    assert "딥시크" in tokens and "엔비디아" in tokens and "칩" not in tokens
+    assert "밝혔다" not in tokens

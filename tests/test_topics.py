@@ -1,0 +1,95 @@
+"""Topic matching on text nobody here has seen: particles, boundaries, homonyms, stuffing, passages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_topics
+from bot.text import sentences
+from bot.topics import match_topics
+
+from .conftest import ROOT
+
+TOPICS, _ = load_topics(ROOT / "config" / "topics.toml")
+
+
+def topics_of(text: str) -> tuple[str, ...]:
+    return match_topics(sentences(text), TOPICS).topics
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("딥시크가 새 모델을 내놨다.", "deepseek"),
+    ("딥시크의 비용은 낮다.", "deepseek"),
+    ("딥시크(DeepSeek)는 중국 기업이다.", "deepseek"),
+    ("DeepSeek's model is cheap.", "deepseek"),
+    ("ＤｅｅｐＳｅｅｋ released R1.", "deepseek"),
+    ("深度求索发布了新模型。", "deepseek"),
+    ("다크 팩토리가 늘고 있다.", "dark_factory"),
+    ("다크팩토리가 늘고 있다.", "dark_factory"),
+    ("黑灯工厂正在扩张。", "dark_factory"),
+    ("熄灯工厂的比例上升。", "dark_factory"),
+    ("The lights-out factory runs all night.", "dark_factory"),
+    ("OpenAI said the Stargate data center in Abilene is running.", "stargate"),
+    ("星际之门项目由OpenAI和软银推动。", "stargate"),
+])
+def test_aliases_match_in_every_form(text: str, topic: str) -> None:
+    assert topic in topics_of(text)
+
+
+@pytest.mark.parametrize("text", [
+    "딥페이크 영상이 퍼지고 있다.",
+    "deepseeker is a username on the forum.",
+    "무인 매장이 늘고 있다. 무인기가 날았다.",
+    "스마트 제조 공장이 문을 열었다.",
+    "Stargate SG-1 returns for a new season on Amazon Prime Video.",
+    "The Stargate bridge protocol on LayerZero was exploited for $2 million.",
+    "드라마 스타게이트 시즌 2가 공개됐다.",
+])
+def test_near_misses_and_homonyms_do_not_match(text: str) -> None:
+    assert topics_of(text) == ()
+
+
+def test_ambiguous_alias_needs_context_somewhere_in_the_article() -> None:
+    assert topics_of("Stargate is back. Fans cheered the reboot.") == ()
+    assert topics_of("Stargate is back. OpenAI confirmed the first site.") == ("stargate",)
+
+
+def test_bare_injected_mentions_are_ignored_and_flagged() -> None:
+    stuffed = ("공장 자동화가 빠르다 딥시크 로봇이 일한다. 기술자들 딥시크 사이에 농담이 있다. 생산 딥시크 효율이 올랐다. "
+               "전력 딥시크 비용이 줄었다. 딥시크는 오픈소스 모델을 공개했다.")
+    result = match_topics(sentences(stuffed), TOPICS)
+    assert result.spam and "stuffing" in (result.spam_reason or "")
+    anchored = {h.sentence for h in result.hits if h.topic == "deepseek" and h.how == "alias"}
+    assert anchored == {4}
+
+
+def test_clean_text_with_a_few_bare_mentions_is_not_spam() -> None:
+    text = "딥시크 쇼크가 이어졌다. 딥시크는 R1을 공개했다. 딥시크의 비용은 낮다. 딥시크가 주목받는다."
+    assert not match_topics(sentences(text), TOPICS).spam
+
+
+def test_gambling_spam_yields_no_topic() -> None:
+    text = "딥시크가 새 모델을 공개했다. 슬롯사이트 추천 카지노사이트 바로가기 토토사이트 안전놀이터."
+    result = match_topics(sentences(text), TOPICS)
+    assert result.spam and result.topics == ()
+
+
+def test_passage_carries_the_topic_but_not_into_the_next_unrelated_story() -> None:
+    text = ("다크팩토리로 불리는 공장이 늘고 있다. 한 공장은 로봇 300대로 24시간 가동된다. 이 공장에는 5000억 원이 투자됐다. "
+            "공장의 생산 효율은 200% 늘었다. 한편 자율주행 택시가 도심을 달린다. 드론택시 운행도 허용됐다. "
+            "관광객이 늘었다. 날씨가 맑다.")
+    sents = sentences(text)
+    hit = {h.sentence for h in match_topics(sents, TOPICS).hits if h.topic == "dark_factory"}
+    assert {0, 1, 2, 3} <= hit
+    assert not hit & {5, 6, 7}
+
+
+def test_unknown_topics_file_key_is_refused(tmp_path: Path) -> None:
+    from bot.errors import ConfigError
+
+    bad = tmp_path / "t.toml"
+    bad.write_text('[topics.x]\nname = "X"\naliases.en = ["x"]\nambiguous = ["y"]\n')
+    with pytest.raises(ConfigError, match="ambiguous"):
+        load_topics(bad)
