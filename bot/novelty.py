@@ -65,8 +65,8 @@ def jaccard(a: Sequence[str], b: Sequence[str]) -> float:
     return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
 
 
-def compare(claim: Claim, known: KnownClaim, options: NoveltyOptions) -> Match:
-    cross = script_of(claim.text) != script_of(known.text)
+def compare(claim: Claim, known: KnownClaim, options: NoveltyOptions, script: str | None = None) -> Match:
+    cross = (script or script_of(claim.text)) != script_of(known.text)
     entities = tuple(sorted(set(e for e in claim.entities if not e.startswith("topic:"))
                             & set(e for e in known.entities if not e.startswith("topic:"))))
     words = jaccard(claim.tokens, known.tokens)
@@ -97,7 +97,8 @@ def compare(claim: Claim, known: KnownClaim, options: NoveltyOptions) -> Match:
 
 def decide(claim: Claim, known: Sequence[KnownClaim], options: NoveltyOptions) -> Decision:
     """``new``, ``repeat`` of the best-matching cluster, or ``new`` with the clusters it conflicts with."""
-    matches = [compare(claim, k, options) for k in known if k.topic == claim.topic]
+    script = script_of(claim.text)
+    matches = [compare(claim, k, options, script) for k in known if k.topic == claim.topic]
     repeats = sorted((m for m in matches if m.repeat), key=lambda m: m.score, reverse=True)
     if repeats:
         best = repeats[0]

@@ -35,7 +35,17 @@ from .errors import ClaimbotError, DeliveryError
 from .extract import ExtractOptions, canonical_url, extract
 from .feeds import parse_feed
 from .fetch import Fetcher, decode
-from .models import ClaimOutcome, Digest, DigestStats, Document, DocumentResult, FeedItem
+from .models import (
+    Claim,
+    ClaimOutcome,
+    Decision,
+    Digest,
+    DigestStats,
+    Document,
+    DocumentResult,
+    FeedItem,
+    KnownClaim,
+)
 from .novelty import NoveltyOptions, decide, new_cluster_id, retrieval_keys
 from .store import Repository, Store
 from .text import sentences
@@ -66,19 +76,26 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
     article_id, is_new = repo.save_article(article, canonical_url(doc.url), topics=topics.topics, spam=topics.spam,
                                            spam_reason=topics.spam_reason, now=now, feed_id=feed_id)
     since = now - timedelta(days=ctx.retention_days)
-    outcomes = []
+    outcomes: list[ClaimOutcome] = []
+    decided: list[tuple[Claim, Decision, tuple[str, ...]]] = []
     for claim in claims:
         keys = retrieval_keys(claim, ctx.novelty)
-        known = repo.similar_claims(claim.topic, keys, since)
-        decision = decide(claim, known, ctx.novelty)
+        # This article's own earlier claims count too: a sentence restated further down is a repeat.
+        own = [as_known(c, d, article.url, article.outlet) for c, d, _ in decided if c.topic == claim.topic]
+        decision = decide(claim, repo.similar_claims(claim.topic, keys, since) + own, ctx.novelty)
         if decision.status == "new":
             decision = replace(decision, cluster=new_cluster_id(claim, article.url))
-        if is_new:
-            repo.save_claim(article_id, claim, decision, decision.cluster or "", keys, url=article.url,
-                            outlet=article.outlet, now=now, suppressed=seed)
+        decided.append((claim, decision, keys))
         outcomes.append(ClaimOutcome(claim, decision))
+    if is_new and decided:
+        repo.save_claims(article_id, decided, url=article.url, outlet=article.outlet, now=now, suppressed=seed)
     return DocumentResult(url=doc.url, title=article.title, published=article.published, outlet=article.outlet,
                           topics=topics.topics, outcomes=tuple(outcomes), spam=topics.spam, stored=is_new)
+
+
+def as_known(claim: Claim, decision: Decision, url: str, outlet: str | None) -> KnownClaim:
+    return KnownClaim(claim_id=0, cluster=decision.cluster or "", topic=claim.topic, text=claim.text,
+                      figures=claim.figures, entities=claim.entities, tokens=claim.tokens, url=url, outlet=outlet)
 
 
 @dataclass(slots=True)

@@ -133,15 +133,20 @@ _WORD = re.compile(rf"[{_HANGUL}]+|[{_CJK}]+|[a-z0-9][a-z0-9\-]*", re.IGNORECASE
 
 
 _SHORT_STEM_PARTICLES = {"을", "를", "은", "는", "의", "에", "에서", "으로", "에게", "과", "와"}
+_PARTICLE_END = re.compile("(?:" + "|".join(_KO_PARTICLES) + ")$")
 
 
 def strip_particle(word: str) -> str:
+    """Drop one particle from the end of a Korean word (딥시크는 -> 딥시크), longest first."""
     if not word or not is_hangul(word[-1]):
         return word
-    for particle in _KO_PARTICLES:
-        stem = len(word) - len(particle)
-        if word.endswith(particle) and (stem >= 2 or stem == 1 and particle in _SHORT_STEM_PARTICLES):
-            return word[: -len(particle)]
+    for size in range(min(4, len(word) - 1), 0, -1):
+        particle = word[-size:]
+        if _PARTICLE_END.fullmatch(particle) is None:
+            continue
+        stem = len(word) - size
+        if stem >= 2 or particle in _SHORT_STEM_PARTICLES:
+            return word[:-size]
     return word
 
 

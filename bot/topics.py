@@ -25,6 +25,7 @@ from .models import Sentence, TopicHit, TopicResult
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _LATIN_EDGE = re.compile(r"[a-z0-9]")
+_LATIN_WORD = re.compile(r"[a-z0-9]+")
 _OPEN_QUOTES = "'\"‘“「『"
 _CLOSE_QUOTES = "'\"’”」』"
 
@@ -34,30 +35,81 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+def compact(folded: str) -> str:
+    return re.sub(r"\s+", "", folded)
+
+
 @dataclass(frozen=True, slots=True)
 class Term:
-    """One alias or keyword, compiled for case-, width- and spacing-insensitive matching."""
+    """One alias or keyword, matched insensitive to case, width and spacing.
+
+    Latin terms use a word-boundary pattern (DeepSeek's matches, deepseeker
+    does not). Other scripts are compared on the text with all spaces removed,
+    so 다크 팩토리 = 다크팩토리, and particles may follow (딥시크가, 딥시크의).
+    """
 
     text: str
     pattern: re.Pattern[str]
     hangul: bool
+    plain: bool               # matched as a substring of the space-free text
+    compact: str
+    words: frozenset[str]     # Latin words that must all occur before the pattern is tried
 
     @classmethod
     def compile(cls, text: str) -> Term:
         folded = fold(text).strip()
-        compact = re.sub(r"\s+", "", folded)
-        parts = [re.escape(ch) for ch in compact]
-        # Internal spaces never matter: 다크 팩토리 = 다크팩토리, Deep Seek = DeepSeek (when both listed).
-        body = r"\s*".join(parts) if not compact.isascii() else re.escape(folded).replace(r"\ ", r"[\s\-]+")
-        head = r"(?<![a-z0-9])" if _LATIN_EDGE.match(compact[0]) else ""
-        tail = r"(?![a-z0-9])" if _LATIN_EDGE.match(compact[-1]) else ""
-        return cls(text=text, pattern=re.compile(head + body + tail), hangul=bool(_HANGUL.search(compact)))
+        squeezed = compact(folded)
+        latin = squeezed.isascii()
+        body = re.escape(folded).replace(r"\ ", r"[\s\-]+") if latin else r"\s*".join(re.escape(c) for c in squeezed)
+        head = r"(?<![a-z0-9])" if _LATIN_EDGE.match(squeezed[0]) else ""
+        tail = r"(?![a-z0-9])" if _LATIN_EDGE.match(squeezed[-1]) else ""
+        plain = not latin and not (head or tail)
+        return cls(text=text, pattern=re.compile(head + body + tail), hangul=bool(_HANGUL.search(squeezed)),
+                   plain=plain, compact=squeezed, words=frozenset(_LATIN_WORD.findall(folded)))
 
     def finditer(self, folded: str) -> Iterable[re.Match[str]]:
         return self.pattern.finditer(folded)
 
-    def search(self, folded: str) -> bool:
+    def search(self, folded: str, squeezed: str | None = None, words: frozenset[str] | None = None) -> bool:
+        if self.plain:
+            return self.compact in (squeezed if squeezed is not None else compact(folded))
+        if words is not None and not self.words <= words:
+            return False
         return self.pattern.search(folded) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class TermSet:
+    """Terms tested together cheaply: substring tests, and word-set checks before any regex."""
+
+    terms: tuple[Term, ...]
+    plain: tuple[str, ...]
+    others: tuple[Term, ...]
+
+    @classmethod
+    def of(cls, terms: tuple[Term, ...]) -> TermSet:
+        return cls(terms, tuple(t.compact for t in terms if t.plain), tuple(t for t in terms if not t.plain))
+
+    def any(self, text: Folded) -> bool:
+        return any(p in text.squeezed for p in self.plain) or \
+            any(t.search(text.folded, text.squeezed, text.words) for t in self.others)
+
+    def which(self, text: Folded) -> list[str]:
+        return [t.text for t in self.terms if t.search(text.folded, text.squeezed, text.words)]
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """A sentence (or article) in every form the matchers need, computed once."""
+
+    folded: str
+    squeezed: str
+    words: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str) -> Folded:
+        folded = fold(text)
+        return cls(folded, compact(folded), frozenset(_LATIN_WORD.findall(folded)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +121,14 @@ class TopicRule:
     context: tuple[Term, ...] = ()
     exclude: tuple[Term, ...] = ()
     related: tuple[Term, ...] = ()
+    sets: dict[str, TermSet] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("aliases", "exclude", "related", "context"):
+            self.sets[name] = TermSet.of(getattr(self, name))
+
+    def mentions(self, name: str, text: Folded) -> bool:
+        return self.sets[name].any(text)
 
     def needs_context(self, alias: Term) -> bool:
         return bool(self.context) and (not self.ambiguous or alias.text in self.ambiguous)
@@ -100,10 +160,11 @@ class _Scan:
 
 
 def match_topics(sents: list[Sentence], options: TopicOptions, title: str | None = None) -> TopicResult:
-    folded = [fold(s.text) for s in sents]
-    article = "\n".join(folded) + "\n" + fold(title or "")
+    folded = [Folded.of(s.text) for s in sents]
+    article = Folded.of("\n".join(s.text for s in sents) + "\n" + (title or ""))
 
-    spam_hits = sorted({t.text for t in options.spam_phrases if t.search(article)})
+    spam_hits = sorted({t.text for t in options.spam_phrases
+                        if t.search(article.folded, article.squeezed, article.words)})
     if len(spam_hits) >= options.spam_min_phrases:
         reason = "spam phrases: " + ", ".join(spam_hits)
         return TopicResult(hits=(), topics=(), spam=True, spam_reason=reason, rejected=(reason,))
@@ -125,17 +186,17 @@ def match_topics(sents: list[Sentence], options: TopicOptions, title: str | None
                        spam=spam_reason is not None, spam_reason=spam_reason, rejected=tuple(rejected))
 
 
-def _scan(rule: TopicRule, sents: list[Sentence], folded: list[str]) -> _Scan:
+def _scan(rule: TopicRule, sents: list[Sentence], folded: list[Folded]) -> _Scan:
     scan = _Scan()
     for s, text in zip(sents, folded):
-        for alias in rule.aliases:
-            for m in alias.finditer(text):
-                scan.mentions.append(_Mention(s.index, alias, alias.hangul and _is_bare(text, m)))
-        if any(t.search(text) for t in rule.exclude):
+        if rule.mentions("aliases", text):
+            for alias in rule.aliases:
+                for m in alias.finditer(text.folded):
+                    scan.mentions.append(_Mention(s.index, alias, alias.hangul and _is_bare(text.folded, m)))
+        if rule.mentions("exclude", text):
             scan.excluded.add(s.index)
-        terms = [t.text for t in rule.related if t.search(text)]
-        if terms:
-            scan.related[s.index] = terms
+        if rule.mentions("related", text):
+            scan.related[s.index] = rule.sets["related"].which(text)
     return scan
 
 
@@ -150,13 +211,13 @@ def _is_bare(text: str, m: re.Match[str]) -> bool:
     return not (_HANGUL.match(after) or after in "(（[")
 
 
-def _valid_mentions(rule: TopicRule, scan: _Scan, article: str, options: TopicOptions
+def _valid_mentions(rule: TopicRule, scan: _Scan, article: Folded, options: TopicOptions
                     ) -> tuple[list[_Mention], list[str], str | None]:
     why_not: list[str] = []
     mentions = [m for m in scan.mentions if m.sentence not in scan.excluded]
     if len(mentions) < len(scan.mentions):
         why_not.append(f"{len(scan.mentions) - len(mentions)} mention(s) vetoed by an exclude term")
-    has_context = any(t.search(article) for t in rule.context)
+    has_context = rule.mentions("context", article)
     kept = [m for m in mentions if has_context or not rule.needs_context(m.alias)]
     if len(kept) < len(mentions):
         why_not.append("ambiguous alias without any context term in the article: "

@@ -50,10 +50,11 @@ def test_claims_flow_from_pending_to_posted_and_survive_a_restart(db_url: str) -
     with store.transaction() as repo:
         a1, _ = repo.save_article(article("https://a.example/1", "A"), "https://a.example/1", topics=["stargate"],
                                   spam=False, spam_reason=None, now=NOW)
-        first = repo.save_claim(a1, c, Decision("new", "stargate-c1"), "stargate-c1", keys,
-                                url="https://a.example/1", outlet="A", now=NOW)
-        assert repo.save_claim(a1, c, Decision("new", "stargate-c1"), "stargate-c1", keys,
-                               url="https://a.example/1", outlet="A", now=NOW) is None  # idempotent
+        [first] = repo.save_claims(a1, [(c, Decision("new", "stargate-c1"), keys)], url="https://a.example/1",
+                                   outlet="A", now=NOW)
+        again = repo.save_claims(a1, [(c, Decision("new", "stargate-c1"), keys)], url="https://a.example/1",
+                                 outlet="A", now=NOW)
+        assert again == [first]  # idempotent: a retry stores nothing twice
     store.close()
 
     store = Store.open(db_url)  # a restart forgets nothing
@@ -63,8 +64,8 @@ def test_claims_flow_from_pending_to_posted_and_survive_a_restart(db_url: str) -
         assert similar[0].figures[0].value == 5e11
         a2, _ = repo.save_article(article("https://b.example/2", "B"), "https://b.example/2", topics=["stargate"],
                                   spam=False, spam_reason=None, now=NOW)
-        repo.save_claim(a2, claim("Stargate: $500 billion from OpenAI."), Decision("repeat", "stargate-c1"),
-                        "stargate-c1", keys, url="https://b.example/2", outlet="B", now=NOW)
+        repo.save_claims(a2, [(claim("Stargate: $500 billion from OpenAI."), Decision("repeat", "stargate-c1"), keys)],
+                         url="https://b.example/2", outlet="B", now=NOW)
         pending = repo.pending_claims()
         assert [p.claim_id for p in pending] == [first]
         assert pending[0].outlets_since == 1
@@ -85,7 +86,7 @@ def test_retention_forgets_old_clusters(db_url: str) -> None:
     with store.transaction() as repo:
         a1, _ = repo.save_article(article("https://a.example/1"), "https://a.example/1", topics=["stargate"],
                                   spam=False, spam_reason=None, now=old)
-        repo.save_claim(a1, c, Decision("new", "old-1"), "old-1", keys, url="https://a.example/1", outlet="A", now=old)
+        repo.save_claims(a1, [(c, Decision("new", "old-1"), keys)], url="https://a.example/1", outlet="A", now=old)
         assert repo.similar_claims("stargate", keys, NOW - timedelta(days=90)) == []
         assert repo.prune(NOW, retention_days=90) == 1
         assert repo.similar_claims("stargate", keys, old - timedelta(days=1)) == []

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import courlan
 import lxml.html
 import trafilatura
+from trafilatura.metadata import extract_metadata
 
 from ..errors import ExtractError
 from ..models import Article, Document
@@ -71,30 +72,46 @@ def _from_html(doc: Document, options: ExtractOptions) -> tuple[list[str], dict[
     html = doc.html or ""
     if not html.strip():
         raise ExtractError(doc.url, "the page is empty", "check that the URL serves an article")
+    url = doc.url if doc.url.startswith("http") else None
     try:
         result = trafilatura.bare_extraction(
             html,
-            url=doc.url if doc.url.startswith("http") else None,
+            url=url,
             include_comments=False,
             deduplicate=False,
             include_tables=options.include_tables,
             favor_recall=options.favor_recall,
-            with_metadata=True,
         )
     except Exception as exc:  # trafilatura/lxml raise assorted errors on broken markup
-        result = None
-        error = exc
+        result, error = None, exc
     else:
         error = None
+    meta = _metadata(html, url)
     if result is not None and (result.text or "").strip():
-        meta = {"title": result.title, "date": result.date, "author": result.author, "sitename": result.sitename}
+        meta["title"] = meta.get("title") or result.title
         return result.text.splitlines(), meta
     lines = _plain_text_of(html)
     if not lines:
         detail = f" ({type(error).__name__})" if error else ""
         raise ExtractError(doc.url, f"no text could be extracted from the page{detail}",
                            "the page may be a script-only app or not an article")
-    return lines, {}
+    return lines, meta
+
+
+def _metadata(html: str, url: str | None) -> dict[str, str | None]:
+    """trafilatura's metadata (title, date, author, site name), read from the <head> only.
+
+    Run on the whole page its date search walks the body too and triples the
+    cost of extraction; the dates and names it needs live in the head.
+    """
+    end = html.lower().find("</head>")
+    head = html[: end + len("</head>")] + "<body></body></html>" if end > 0 else html[:20_000]
+    try:
+        tree = lxml.html.fromstring(head)
+        meta = extract_metadata(tree, default_url=url)
+    except Exception:  # metadata is a bonus; a broken head must not lose the article
+        return {}
+    return {"title": meta.title, "date": meta.date, "author": meta.author, "sitename": meta.sitename}
 
 
 def _plain_text_of(html: str) -> list[str]:

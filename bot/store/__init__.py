@@ -17,9 +17,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, create_engine, event, func, insert, select, update
+from sqlalchemy import Connection, bindparam, create_engine, event, func, insert, select, union_all, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ..errors import StoreError
 from ..models import Article, Claim, Decision, DigestItem, Figure, KnownClaim
@@ -101,6 +101,28 @@ def _figures_from_json(rows: Sequence[dict[str, object]]) -> tuple[Figure, ...]:
                         context=tuple(r.get("context") or ())) for r in rows)
 
 
+KEY_SLOTS = 24
+PER_KEY = 50
+
+
+def _candidates_query():  # type: ignore[no-untyped-def]
+    """One statement with a fixed number of key slots, so it is compiled once and cached.
+
+    Unused slots are bound to the empty key, which matches nothing.
+    """
+    k = t.claim_keys
+    since = bindparam("since", type_=t.UTCDateTime())
+    per = [select(k.c.claim_id).where(k.c.topic == bindparam("topic"), k.c.key == bindparam(f"k{i}"),
+                                      k.c.created_at >= since)
+           .order_by(k.c.created_at.desc()).limit(PER_KEY).subquery() for i in range(KEY_SLOTS)]
+    hits = union_all(*(select(sq.c.claim_id) for sq in per)).subquery()
+    return (select(hits.c.claim_id, func.count().label("n")).group_by(hits.c.claim_id)
+            .order_by(func.count().desc(), hits.c.claim_id.desc()).limit(bindparam("limit")))
+
+
+_CANDIDATES = _candidates_query()
+
+
 class Repository:
     """One transaction's view of the store. Every method says what it means."""
 
@@ -111,22 +133,33 @@ class Repository:
 
     def save_article(self, article: Article, canonical_url: str, *, topics: Sequence[str], spam: bool,
                      spam_reason: str | None, now: datetime, feed_id: int | None = None) -> tuple[int, bool]:
-        """Store an article once per canonical URL; returns (id, whether it is new)."""
-        existing = self.conn.execute(select(t.articles.c.id).where(t.articles.c.canonical_url == canonical_url)).scalar()
-        if existing is not None:
-            return existing, False
-        try:
-            with self.conn.begin_nested():
-                new_id = self.conn.execute(insert(t.articles).values(
-                    url=article.url, canonical_url=canonical_url, feed_id=feed_id, title=article.title,
-                    outlet=article.outlet, author=article.author, published_at=article.published, fetched_at=now,
-                    topics=list(topics), spam=spam, spam_reason=spam_reason, text_chars=len(article.text),
-                )).inserted_primary_key[0]
-        except IntegrityError:  # another worker stored it first
-            existing = self.conn.execute(
-                select(t.articles.c.id).where(t.articles.c.canonical_url == canonical_url)).scalar_one()
-            return existing, False
-        return new_id, True
+        """Store an article once per canonical URL; returns (id, whether it is new).
+
+        The unique canonical URL makes this idempotent across workers: a
+        concurrent insert of the same article is ignored, not an error.
+        """
+        new_id = self.conn.execute(self._insert_ignore(t.articles, ["canonical_url"]).values(
+            url=article.url, canonical_url=canonical_url, feed_id=feed_id, title=article.title,
+            outlet=article.outlet, author=article.author, published_at=article.published, fetched_at=now,
+            topics=list(topics), spam=spam, spam_reason=spam_reason, text_chars=len(article.text),
+        ).returning(t.articles.c.id)).scalar()
+        if new_id is not None:
+            return new_id, True
+        existing = self.conn.execute(select(t.articles.c.id).where(t.articles.c.canonical_url == canonical_url))
+        return existing.scalar_one(), False
+
+    def _insert_ignore(self, table, conflict: list[str]):  # type: ignore[no-untyped-def]
+        """INSERT … ON CONFLICT DO NOTHING in the connection's dialect."""
+        dialect = self.conn.dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(table).on_conflict_do_nothing(index_elements=conflict)
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            return sqlite_insert(table).on_conflict_do_nothing(index_elements=conflict)
+        raise StoreError(dialect, "unsupported database", "use SQLite or PostgreSQL")
 
     def has_article(self, canonical_url: str) -> bool:
         return self.conn.execute(
@@ -134,68 +167,60 @@ class Repository:
 
     # --- claims and clusters -----------------------------------------------------
 
-    def similar_claims(self, topic: str, keys: Sequence[str], since: datetime, *, per_key: int = 50,
-                       limit: int = 200) -> list[KnownClaim]:
-        """Stored claims of a topic sharing a retrieval key, newest first per key.
+    def similar_claims(self, topic: str, keys: Sequence[str], since: datetime, *, limit: int = 40) -> list[KnownClaim]:
+        """Stored claims of a topic sharing retrieval keys, the most keys first.
 
-        Each key's fan-out is capped, so a popular entity costs the same at a
-        million claims as at ten thousand.
+        Each key's fan-out is capped (newest first, through the index), so a
+        popular entity costs the same at a million claims as at ten thousand.
         """
-        ids: dict[int, int] = {}
-        for key in keys:
-            rows = self.conn.execute(
-                select(t.claim_keys.c.claim_id)
-                .where(t.claim_keys.c.topic == topic, t.claim_keys.c.key == key, t.claim_keys.c.created_at >= since)
-                .order_by(t.claim_keys.c.created_at.desc()).limit(per_key))
-            for (claim_id,) in rows:
-                ids[claim_id] = ids.get(claim_id, 0) + 1
-        best = sorted(ids, key=lambda i: ids[i], reverse=True)[:limit]
-        if not best:
+        keys = list(dict.fromkeys(keys))[:KEY_SLOTS]
+        if not keys:
+            return []
+        params = {f"k{i}": (keys[i] if i < len(keys) else "") for i in range(KEY_SLOTS)}
+        ranked = self.conn.execute(_CANDIDATES, {"topic": topic, "since": since, "limit": limit, **params}).all()
+        if not ranked:
             return []
         c, a = t.claims, t.articles
         rows = self.conn.execute(
             select(c.c.id, c.c.cluster_id, c.c.topic, c.c.text, c.c.figures, c.c.entities, c.c.tokens, a.c.url,
                    a.c.outlet, c.c.article_id)
-            .join(a, a.c.id == c.c.article_id).where(c.c.id.in_(best)))
+            .join(a, a.c.id == c.c.article_id).where(c.c.id.in_([r.claim_id for r in ranked])))
         return [KnownClaim(claim_id=r.id, cluster=r.cluster_id, topic=r.topic, text=r.text,
                            figures=_figures_from_json(r.figures), entities=tuple(r.entities), tokens=tuple(r.tokens),
                            url=r.url, outlet=r.outlet, article_id=r.article_id) for r in rows]
 
-    def save_claim(self, article_id: int, claim: Claim, decision: Decision, cluster: str, keys: Sequence[str], *,
-                   url: str, outlet: str | None, now: datetime, suppressed: bool = False) -> int | None:
-        """Store a claim (and its cluster when new). None when this article already holds it."""
-        if decision.status == "new":
-            exists = self.conn.execute(select(t.clusters.c.id).where(t.clusters.c.id == cluster)).scalar()
-            if exists is None:
-                self.conn.execute(insert(t.clusters).values(id=cluster, topic=claim.topic, created_at=now,
-                                                            last_seen_at=now))
-        try:
-            with self.conn.begin_nested():
-                claim_id = self.conn.execute(insert(t.claims).values(
-                    article_id=article_id, cluster_id=cluster, topic=claim.topic, text=claim.text,
-                    text_key=text_key(claim.text), status=decision.status, conflicts_with=list(decision.conflicts_with),
-                    why=decision.why, score=claim.score, figures=_figures_to_json(claim.figures),
-                    entities=list(claim.entities), tokens=list(claim.tokens), created_at=now,
-                    suppressed=suppressed,
-                )).inserted_primary_key[0]
-        except IntegrityError:
-            return None
-        if keys:
-            self.conn.execute(insert(t.claim_keys), [
-                {"claim_id": claim_id, "key": k, "topic": claim.topic, "created_at": now} for k in keys])
-        if decision.status == "new":
-            self.conn.execute(update(t.clusters).where(t.clusters.c.id == cluster, t.clusters.c.first_claim_id.is_(None))
-                              .values(first_claim_id=claim_id))
-        self._add_source(cluster, url, outlet, claim_id, now)
-        return claim_id
+    def save_claims(self, article_id: int, decided: Sequence[tuple[Claim, Decision, Sequence[str]]], *, url: str,
+                    outlet: str | None, now: datetime, suppressed: bool = False) -> list[int]:
+        """Store a new article's claims with their clusters, retrieval keys and sources, in a few statements.
 
-    def _add_source(self, cluster: str, url: str, outlet: str | None, claim_id: int, now: datetime) -> None:
-        exists = self.conn.execute(select(t.cluster_sources.c.url).where(
-            t.cluster_sources.c.cluster_id == cluster, t.cluster_sources.c.url == url)).first()
-        if exists is None:
-            self.conn.execute(insert(t.cluster_sources).values(cluster_id=cluster, url=url, outlet=outlet,
-                                                               claim_id=claim_id, seen_at=now))
-        self.conn.execute(update(t.clusters).where(t.clusters.c.id == cluster).values(last_seen_at=now))
+        Every insert is idempotent (unique per article, topic and text; per
+        claim and key; per cluster and URL), so a replay or a retry after a
+        crash stores nothing twice. Returns the claims' ids in input order.
+        """
+        new = [{"id": d.cluster, "topic": c.topic, "created_at": now, "last_seen_at": now}
+               for c, d, _ in decided if d.status == "new"]
+        if new:
+            self.conn.execute(self._insert_ignore(t.clusters, ["id"]), new)
+        seen = sorted({d.cluster for _, d, _ in decided if d.status == "repeat" and d.cluster})
+        if seen:
+            self.conn.execute(update(t.clusters).where(t.clusters.c.id.in_(seen)).values(last_seen_at=now))
+        self.conn.execute(self._insert_ignore(t.claims, ["article_id", "topic", "text_key"]), [{
+            "article_id": article_id, "cluster_id": d.cluster, "topic": c.topic, "text": c.text,
+            "text_key": text_key(c.text), "status": d.status, "conflicts_with": list(d.conflicts_with),
+            "why": d.why, "score": c.score, "figures": _figures_to_json(c.figures), "entities": list(c.entities),
+            "tokens": list(c.tokens), "created_at": now, "suppressed": suppressed,
+        } for c, d, _ in decided])
+        ids = {(r.topic, r.text_key): r.id for r in self.conn.execute(
+            select(t.claims.c.id, t.claims.c.topic, t.claims.c.text_key).where(t.claims.c.article_id == article_id))}
+        claim_ids = [ids[(c.topic, text_key(c.text))] for c, _, _ in decided]
+        keys = [{"claim_id": cid, "key": k, "topic": c.topic, "created_at": now}
+                for cid, (c, _, ks) in zip(claim_ids, decided) for k in dict.fromkeys(ks)]
+        if keys:
+            self.conn.execute(self._insert_ignore(t.claim_keys, ["claim_id", "key"]), keys)
+        self.conn.execute(self._insert_ignore(t.cluster_sources, ["cluster_id", "url"]), [
+            {"cluster_id": d.cluster, "url": url, "outlet": outlet, "claim_id": cid, "seen_at": now}
+            for cid, (_, d, _) in zip(claim_ids, decided)])
+        return claim_ids
 
     # --- digests --------------------------------------------------------------
 
@@ -214,9 +239,9 @@ class Repository:
         outlets = dict(self.conn.execute(
             select(t.cluster_sources.c.cluster_id, func.count())
             .where(t.cluster_sources.c.cluster_id.in_(clusters)).group_by(t.cluster_sources.c.cluster_id)).all())
-        first = {r.id: (r.text, r.url) for r in self.conn.execute(
-            select(t.clusters.c.id, c.c.text, a.c.url).join(c, c.c.id == t.clusters.c.first_claim_id)
-            .join(a, a.c.id == c.c.article_id).where(t.clusters.c.id.in_(clusters)))}
+        first = {r.cluster_id: (r.text, r.url) for r in self.conn.execute(
+            select(c.c.cluster_id, c.c.text, a.c.url).join(a, a.c.id == c.c.article_id)
+            .where(c.c.cluster_id.in_(clusters), c.c.status == "new"))}
         return [DigestItem(
             claim_id=r.id, cluster=r.cluster_id, topic=r.topic, text=r.text, url=r.url, outlet=r.outlet,
             published=r.published_at, outlets_since=max(0, outlets.get(r.cluster_id, 1) - 1),

@@ -90,7 +90,6 @@ clusters = Table(
     "clusters", metadata,
     Column("id", String(64), primary_key=True),
     Column("topic", String(100), nullable=False),
-    Column("first_claim_id", Integer),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("last_seen_at", UTCDateTime(), nullable=False),
 )

@@ -69,7 +69,6 @@ def upgrade() -> None:
         "clusters",
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("topic", sa.String(100), nullable=False),
-        sa.Column("first_claim_id", sa.Integer),
         sa.Column("created_at", TZ, nullable=False),
         sa.Column("last_seen_at", TZ, nullable=False),
     )

@@ -1,0 +1,81 @@
+"""Whole pipeline per document against bare ``trafilatura.extract`` on the same HTML.
+
+Prints two ratios, each against a baseline measured in this same run (the
+machines are noisy): extraction + cleaning, and the whole pipeline (extract,
+clean, sentences, topics, claims, novelty and the SQLite store).
+
+    python bench/pipeline.py [--pages 100] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import trafilatura  # noqa: E402
+
+from bot.config import load_settings  # noqa: E402
+from bot.extract import extract  # noqa: E402
+from bot.models import Document  # noqa: E402
+from bot.pipeline import Context, process_document  # noqa: E402
+from bot.store import Store  # noqa: E402
+from pages import pages  # noqa: E402
+
+
+def best_of(rounds: int, fn) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    docs = pages(args.pages)
+    settings = load_settings()
+    ctx = Context(extract=settings.extract_options, topics=settings.topics, claims=settings.claim_options)
+    now = datetime(2025, 2, 7, tzinfo=UTC)
+
+    def bare() -> None:
+        for _url, html in docs:
+            trafilatura.extract(html)
+
+    def ours_extract() -> None:
+        for url, html in docs:
+            extract(Document(url=url, html=html), ctx.extract)
+
+    def whole() -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            store = Store.open(f"sqlite:///{tmp}/bench.db")
+            for url, html in docs:
+                with store.transaction() as repo:
+                    process_document(Document(url=url, html=html), repo, ctx, now)
+            store.close()
+
+    bare()  # warm caches and imports
+    t_bare = best_of(args.rounds, bare)
+    t_extract = best_of(args.rounds, ours_extract)
+    t_whole = best_of(args.rounds, whole)
+    n = len(docs)
+    print(f"pages: {n}, best of {args.rounds} rounds")
+    print(f"baseline trafilatura.extract: {t_bare / n * 1000:.2f} ms/page")
+    print(f"extract + clean:              {t_extract / n * 1000:.2f} ms/page  ratio {t_extract / t_bare:.2f}x "
+          f"(target <= 1.25x)")
+    print(f"whole pipeline:               {t_whole / n * 1000:.2f} ms/page  ratio {t_whole / t_bare:.2f}x "
+          f"(target <= 2.0x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""A fake Slack Web API on 127.0.0.1 that records every call and enforces Block Kit limits.
+
+Scripted failures: push "429", "500" or "close" onto ``script`` and the next
+calls answer that way before returning to normal.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+
+@dataclass
+class FakeSlack:
+    base_url: str = ""
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    script: list[str] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    token: str = "xoxb-test"
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def posts(self) -> list[dict[str, Any]]:
+        return [body for method, body in self.calls if method == "chat.postMessage"]
+
+
+def violations(body: dict[str, Any]) -> list[str]:
+    blocks = body.get("blocks") or []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    problems = []
+    if not body.get("text"):
+        problems.append("no text fallback")
+    if len(blocks) > 50:
+        problems.append(f"{len(blocks)} blocks > 50")
+    if len(json.dumps(body, ensure_ascii=False)) > 40_000:
+        problems.append("message over 40k characters")
+    for block in blocks:
+        text = (block.get("text") or {}).get("text", "")
+        if block["type"] == "section" and len(text) > 3000:
+            problems.append("section text over 3000")
+        if block["type"] == "header" and len(text) > 150:
+            problems.append("header over 150")
+        for element in block.get("elements", []):
+            if len(element.get("text", "")) > 3000:
+                problems.append("context element over 3000")
+    return problems
+
+
+@contextmanager
+def fake_slack_server() -> Iterator[FakeSlack]:
+    state = FakeSlack()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _reply(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            if self.headers.get("Content-Type", "").startswith("application/json"):
+                body = json.loads(raw or "{}")
+            else:
+                body = {k: v[0] for k, v in parse_qs(raw).items()}
+            method = self.path.rsplit("/", 1)[-1]
+            with state.lock:
+                state.calls.append((method, body))
+                action = state.script.pop(0) if state.script else "ok"
+            if action == "close":
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            if action == "429":
+                return self._reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+            if action == "500":
+                return self._reply(500, {"ok": False, "error": "internal_error"})
+            if self.headers.get("Authorization") != f"Bearer {state.token}" and method != "webhook":
+                return self._reply(200, {"ok": False, "error": "invalid_auth"})
+            if method == "auth.test":
+                return self._reply(200, {"ok": True, "user_id": "UBOT"})
+            if method == "chat.postMessage":
+                problems = violations(body)
+                if problems:
+                    return self._reply(200, {"ok": False, "error": "invalid_blocks", "problems": problems})
+                ts = f"{time.time():.6f}"
+                message = {"ts": ts, "text": body.get("text"), "metadata": body.get("metadata"),
+                           "thread_ts": body.get("thread_ts")}
+                with state.lock:
+                    state.history.insert(0, message)
+                return self._reply(200, {"ok": True, "channel": "C123", "ts": ts, "message": message})
+            if method == "conversations.history":
+                with state.lock:
+                    messages = [m for m in state.history if not m.get("thread_ts")]
+                return self._reply(200, {"ok": True, "messages": messages[:100]})
+            return self._reply(200, {"ok": False, "error": "unknown_method"})
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    state.base_url = f"http://127.0.0.1:{httpd.server_address[1]}/api/"
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
