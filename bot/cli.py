@@ -6,6 +6,7 @@ from any stage become one line on stderr and exit status 1, never a traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import __version__
 from .claims import score_sentence
@@ -28,6 +30,7 @@ from .extract import extract, looks_like_html, parse_date
 from .fetch import FetchOptions, Fetcher, decode
 from .models import DigestStats, Document, DocumentResult
 from .pipeline import Context, poll_feed, process_document, send_digest
+from .service import Service, ServiceOptions, configure_logging
 from .store import Store
 from .text import sentences
 from .topics import match_topics
@@ -47,6 +50,14 @@ def friendly(fn: F) -> F:
             raise click.ClickException(str(exc)) from None
         except KeyboardInterrupt:
             raise click.ClickException("interrupted") from None
+        except SQLAlchemyError as exc:
+            raise click.ClickException(f"store: database error ({type(exc).__name__}: "
+                                       f"{str(exc).splitlines()[0]}). Check DATABASE_URL and the server") from None
+        except Exception as exc:
+            if os.environ.get("CLAIMBOT_DEBUG"):
+                raise
+            raise click.ClickException(f"unexpected error: {type(exc).__name__}: {exc}. This is a bug in claimbot; "
+                                       "run again with CLAIMBOT_DEBUG=1 for the traceback and report it") from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -454,3 +465,76 @@ def digest(mode: str, fmt: str, config_path: Path | None) -> None:
                                for m in render_messages(built, options)], ensure_ascii=False, indent=2))
     else:
         click.echo(render_text(built, options))
+
+
+def service_for(settings: Settings, store: Store, notifier: Notifier) -> Service:
+    feeds = settings.bot.feeds
+    options = ServiceOptions(
+        poll_seconds=settings.bot.schedule.poll_seconds, digest_cron=settings.bot.schedule.digest_cron,
+        prune_cron=settings.bot.schedule.prune_cron, timezone=settings.bot.timezone,
+        retention_days=settings.bot.limits.retention_days,
+        feed_intervals={f.url: f.interval_seconds for f in feeds if f.interval_seconds},
+        feed_seed_history={f.url: f.seed_history for f in feeds}, feed_names={f.url: f.name for f in feeds},
+        channel=settings.bot.slack.channel, post_empty=settings.bot.slack.post_empty,
+    )
+    return Service(options, store, fetcher_for(settings), notifier, build_context(settings), settings.topic_names)
+
+
+@main.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
+@click.option("--console", is_flag=True, help="Print digests to stdout instead of posting them to Slack.")
+@friendly
+def run(config_path: Path | None, console: bool) -> None:
+    """Run the service: poll feeds, post digests on schedule, prune old history.
+
+    Logs are JSON lines on stdout. SIGTERM or SIGINT finishes the feed in hand
+    and exits 0. Feeds come from bot.toml and are synced into the database on
+    start; edit the file and restart to change them.
+
+    \b
+    Example:
+      SLACK_BOT_TOKEN=xoxb-... DATABASE_URL=postgresql+psycopg://claimbot@db/claimbot claimbot run
+    """
+    settings = load_settings(config_path)
+    notifier = ConsoleNotifier(digest_options(settings)) if console else slack_notifier(settings)
+    if not settings.bot.feeds:
+        raise ConfigError(str(settings.path), "no [[feeds]] configured", "add at least one feed to run the service")
+    configure_logging()
+    store = Store.open(settings.database_url)
+    try:
+        service_for(settings, store, notifier).run()
+    finally:
+        store.close()
+
+
+@main.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
+@friendly
+def feeds(config_path: Path | None) -> None:
+    """List the configured feeds with their health: status, last success, errors, next poll.
+
+    A feed is never dropped silently: one that keeps failing stays listed here
+    with its error and the time it started failing.
+
+    \b
+    Example:
+      claimbot feeds
+    """
+    settings = load_settings(config_path)
+    store = Store.open(settings.database_url)
+    with store.transaction() as repo:
+        repo.sync_feeds([(f.url, f.name) for f in settings.bot.feeds], _now())
+        states = repo.feed_states()
+    store.close()
+    if not states:
+        click.echo("no feeds configured: add [[feeds]] to bot.toml")
+        return
+    tz = settings.timezone
+
+    def when(dt: datetime | None) -> str:
+        return dt.astimezone(tz).strftime("%Y-%m-%d %H:%M") if dt else "never"
+
+    for f in states:
+        status = "ok" if f.error_count == 0 else f"failing x{f.error_count} since {when(f.error_since)}"
+        click.echo(f"{f.name or f.url}\n  url: {f.url}\n  status: {status}\n  last success: {when(f.last_success_at)}"
+                   f"\n  next poll: {when(f.next_poll_at)}" + (f"\n  last error: {f.last_error}" if f.last_error else ""))

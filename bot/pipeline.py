@@ -22,7 +22,6 @@ here and recorded; unexpected exceptions propagate.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -51,7 +50,6 @@ from .store import Repository, Store
 from .text import sentences
 from .topics import TopicOptions, match_topics
 
-log = logging.getLogger("claimbot")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +108,9 @@ class PollResult:
     item_errors: list[str] = field(default_factory=list)
     etag: str | None = None
     last_modified: str | None = None
+    retry_after: float | None = None   # seconds the site asked us to wait
+    max_age: float | None = None       # Cache-Control: max-age, seconds
+    ttl_minutes: int | None = None     # the feed's own <ttl>
     ms: int = 0
 
 
@@ -120,13 +121,15 @@ def poll_feed(url: str, fetcher: Fetcher, store: Store, ctx: Context, now: datet
     result = PollResult(url)
     try:
         fetched = fetcher.get(url, etag=etag, last_modified=last_modified)
-        result.etag, result.last_modified = fetched.etag, fetched.last_modified
+        result.etag, result.last_modified, result.max_age = fetched.etag, fetched.last_modified, fetched.max_age
         if fetched.not_modified:
             result.status = "not_modified"
             return result
         parsed = parse_feed(fetched)
+        result.ttl_minutes = parsed.ttl_minutes
     except ClaimbotError as exc:
         result.status, result.error = "error", str(exc)
+        result.retry_after = getattr(exc, "retry_after", None)
         return result
     finally:
         result.ms = int((time.monotonic() - started) * 1000)
@@ -147,9 +150,6 @@ def poll_feed(url: str, fetcher: Fetcher, store: Store, ctx: Context, now: datet
             result.new_claims += sum(o.decision.status == "new" for o in outcome.outcomes)
             result.repeats += sum(o.decision.status == "repeat" for o in outcome.outcomes)
     result.ms = int((time.monotonic() - started) * 1000)
-    log.info("poll", extra={"event": "poll", "feed": url, "status": result.status, "items": result.items,
-                            "new_articles": result.new_articles, "new_claims": result.new_claims,
-                            "item_errors": len(result.item_errors), "ms": result.ms})
     return result
 
 

@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -86,6 +86,27 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    id: int
+    url: str
+    name: str | None
+    etag: str | None
+    last_modified: str | None
+    seeded: bool
+    next_poll_at: datetime | None
+    last_success_at: datetime | None
+    error_count: int
+    last_error: str | None
+    error_since: datetime | None
+
+
+def _feed_state(r) -> FeedState:  # type: ignore[no-untyped-def]
+    return FeedState(id=r.id, url=r.url, name=r.name, etag=r.etag, last_modified=r.last_modified, seeded=r.seeded,
+                     next_poll_at=r.next_poll_at, last_success_at=r.last_success_at, error_count=r.error_count,
+                     last_error=r.last_error, error_since=r.error_since)
 
 
 def text_key(text: str) -> str:
@@ -269,6 +290,54 @@ class Repository:
     def unfinished_digests(self) -> list[tuple[int, list[int]]]:
         rows = self.conn.execute(select(t.digests.c.id, t.digests.c.claim_ids).where(t.digests.c.state == "sending"))
         return [(r.id, list(r.claim_ids)) for r in rows]
+
+    # --- feeds ----------------------------------------------------------------
+
+    def sync_feeds(self, feeds: Sequence[tuple[str, str | None]], now: datetime) -> None:
+        """Make the feeds table hold the configured feeds; new ones are due at once."""
+        if not feeds:
+            return
+        self.conn.execute(self._insert_ignore(t.feeds, ["url"]),
+                          [{"url": url, "name": name, "next_poll_at": now, "error_count": 0, "seeded": False}
+                           for url, name in feeds])
+
+    def lease_due_feeds(self, now: datetime, owner: str, limit: int, lease_for: timedelta) -> list[FeedState]:
+        """Claim up to ``limit`` due feeds for one worker until the lease expires.
+
+        On PostgreSQL the rows are locked with SKIP LOCKED, so workers never
+        take the same feed; a killed worker's lease simply runs out.
+        """
+        f = t.feeds
+        query = (select(f).where((f.c.next_poll_at.is_(None)) | (f.c.next_poll_at <= now),
+                                 (f.c.lease_until.is_(None)) | (f.c.lease_until < now))
+                 .order_by(f.c.next_poll_at.nulls_first() if self.conn.dialect.name == "postgresql" else f.c.next_poll_at)
+                 .limit(limit))
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = self.conn.execute(query).all()
+        if rows:
+            self.conn.execute(update(f).where(f.c.id.in_([r.id for r in rows]))
+                              .values(lease_owner=owner, lease_until=now + lease_for))
+        return [_feed_state(r) for r in rows]
+
+    def record_poll(self, feed_id: int, *, now: datetime, ok: bool, error: str | None, etag: str | None,
+                    last_modified: str | None, next_poll_at: datetime) -> None:
+        """Store a poll's outcome and release the lease; errors are counted, never dropped."""
+        f = t.feeds
+        values: dict[str, object] = {"last_polled_at": now, "next_poll_at": next_poll_at, "lease_owner": None,
+                                     "lease_until": None}
+        if ok:
+            values.update(error_count=0, last_error=None, error_since=None, last_success_at=now, seeded=True)
+            if etag is not None or last_modified is not None:
+                values.update(etag=etag, last_modified=last_modified)
+        else:
+            current = self.conn.execute(select(f.c.error_count, f.c.error_since).where(f.c.id == feed_id)).one()
+            values.update(error_count=current.error_count + 1, last_error=(error or "")[:2000],
+                          error_since=current.error_since or now)
+        self.conn.execute(update(f).where(f.c.id == feed_id).values(**values))
+
+    def feed_states(self) -> list[FeedState]:
+        return [_feed_state(r) for r in self.conn.execute(select(t.feeds).order_by(t.feeds.c.url))]
 
     # --- housekeeping -----------------------------------------------------------
 

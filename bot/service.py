@@ -1,0 +1,211 @@
+"""The long-lived service: APScheduler jobs for polling, digests and pruning.
+
+    poll    every schedule.poll_seconds: lease the due feeds, poll them with
+            bounded concurrency (and at most two at a time per host), record
+            each outcome and the feed's next poll time
+    digest  on schedule.digest_cron in the configured timezone
+    prune   on schedule.prune_cron: forget clusters older than the retention window
+
+SIGTERM and SIGINT stop taking new feeds, let the feed in hand finish and
+commit, and exit 0. One structured JSON log line per feed poll and per digest.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from .delivery import Notifier
+from .fetch import Fetcher
+from .models import DigestStats
+from .pipeline import Context, PollResult, poll_feed, send_digest
+from .store import FeedState, Store
+
+log = logging.getLogger("claimbot")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceOptions:
+    poll_seconds: int
+    digest_cron: str
+    prune_cron: str
+    timezone: str
+    retention_days: int
+    feed_intervals: dict[str, int]       # url -> seconds
+    feed_seed_history: dict[str, bool]   # url -> first poll only records history
+    feed_names: dict[str, str | None]
+    channel: str | None = None
+    post_empty: bool = False
+    concurrency: int = 8
+    per_host: int = 2
+    lease_seconds: int = 600
+    max_backoff_seconds: int = 6 * 3600
+    error_threshold: int = 3
+
+
+def next_poll(now: datetime, interval: float, *, error_count: int = 0, retry_after: float | None = None,
+              max_age: float | None = None, ttl_minutes: int | None = None, max_backoff: float = 6 * 3600,
+              rng: random.Random | None = None) -> datetime:
+    """When to poll a feed next: its interval with ±10% jitter, stretched by what the site asked
+    (Retry-After, Cache-Control max-age, <ttl>) and by exponential back-off after errors, capped."""
+    wait = float(interval)
+    if error_count:
+        wait = min(max_backoff, interval * 2 ** min(error_count, 16))
+    for asked in (retry_after, max_age, ttl_minutes * 60 if ttl_minutes else None):
+        if asked:
+            wait = max(wait, min(float(asked), max_backoff))
+    jitter = (rng or random).uniform(-0.1, 0.1) * wait
+    return now + timedelta(seconds=max(1.0, wait + jitter))
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        data = {"ts": datetime.fromtimestamp(record.created, UTC).isoformat(), "level": record.levelname.lower(),
+                "event": getattr(record, "event", record.getMessage())}
+        data.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            data["error"] = self.formatException(record.exc_info).splitlines()[-1]
+        return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def configure_logging() -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def event(name: str, **fields: object) -> None:
+    log.info(name, extra={"event": name, "fields": fields})
+
+
+class Service:
+    def __init__(self, options: ServiceOptions, store: Store, fetcher: Fetcher, notifier: Notifier, ctx: Context,
+                 topic_names: dict[str, str], *, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 worker_id: str | None = None) -> None:
+        self.options = options
+        self.store = store
+        self.fetcher = fetcher
+        self.notifier = notifier
+        self.ctx = ctx
+        self.topic_names = topic_names
+        self.clock = clock
+        self.worker_id = worker_id or f"{socket.gethostname()}-{id(self):x}"
+        self.stopping = threading.Event()
+        self.stats = {"polled": 0, "articles": 0, "claims": 0, "repeats": 0}
+        self._host_slots: dict[str, threading.Semaphore] = {}
+        self._lock = threading.Lock()
+
+    def sync_feeds(self) -> None:
+        with self.store.transaction() as repo:
+            repo.sync_feeds(list(self.options.feed_names.items()), self.clock())
+
+    # --- jobs -------------------------------------------------------------------
+
+    def poll_due(self) -> list[PollResult]:
+        """Lease the due feeds and poll them; returns the results (also logged)."""
+        now = self.clock()
+        with self.store.transaction() as repo:
+            feeds = repo.lease_due_feeds(now, self.worker_id, self.options.concurrency * 4,
+                                         timedelta(seconds=self.options.lease_seconds))
+        if not feeds:
+            return []
+        with ThreadPoolExecutor(max_workers=self.options.concurrency, thread_name_prefix="poll") as pool:
+            return [r for r in pool.map(self._poll_one, feeds) if r is not None]
+
+    def _poll_one(self, feed: FeedState) -> PollResult | None:
+        if self.stopping.is_set():
+            return None  # the lease runs out and another run picks it up
+        host = urlsplit(feed.url).hostname or ""
+        with self._lock:
+            slot = self._host_slots.setdefault(host, threading.Semaphore(self.options.per_host))
+        with slot:
+            seed = self.options.feed_seed_history.get(feed.url, True) and not feed.seeded
+            result = poll_feed(feed.url, self.fetcher, self.store, self.ctx, self.clock(), feed_id=feed.id,
+                               etag=feed.etag, last_modified=feed.last_modified, seed=seed)
+        ok = result.status != "error"
+        now = self.clock()
+        interval = self.options.feed_intervals.get(feed.url, self.options.poll_seconds)
+        when = next_poll(now, interval, error_count=0 if ok else feed.error_count + 1, retry_after=result.retry_after,
+                         max_age=result.max_age, ttl_minutes=result.ttl_minutes,
+                         max_backoff=self.options.max_backoff_seconds)
+        with self.store.transaction() as repo:
+            repo.record_poll(feed.id, now=now, ok=ok, error=result.error, etag=result.etag,
+                             last_modified=result.last_modified, next_poll_at=when)
+        with self._lock:
+            self.stats["polled"] += 1
+            self.stats["articles"] += result.new_articles
+            self.stats["claims"] += result.new_claims + result.repeats
+            self.stats["repeats"] += result.repeats
+        event("poll", feed=feed.url, status=result.status, new_articles=result.new_articles,
+              new_claims=result.new_claims, repeats=result.repeats, item_errors=len(result.item_errors),
+              error=result.error, seeded=seed, ms=result.ms, next_poll=when.isoformat())
+        return result
+
+    def digest(self) -> None:
+        now = self.clock()
+        with self.store.transaction() as repo:
+            failing = [f for f in repo.feed_states() if f.error_count >= self.options.error_threshold]
+        with self._lock:
+            stats = DigestStats(feeds_polled=self.stats["polled"], articles_read=self.stats["articles"],
+                                claims_seen=self.stats["claims"], repeats_folded=self.stats["repeats"],
+                                feeds_in_error=tuple(f"{f.name or f.url}: {f.last_error}" for f in failing))
+        started = time.monotonic()
+        outcome = send_digest(self.store, self.notifier, self.topic_names, now, stats=stats,
+                              post_empty=self.options.post_empty, channel=self.options.channel)
+        if outcome.receipt is not None:
+            with self._lock:
+                self.stats = {"polled": 0, "articles": 0, "claims": 0, "repeats": 0}
+        event("digest", claims=len(outcome.digest.claim_ids), sent=outcome.receipt is not None, error=outcome.error,
+              ms=int((time.monotonic() - started) * 1000))
+
+    def prune(self) -> None:
+        with self.store.transaction() as repo:
+            removed = repo.prune(self.clock(), self.options.retention_days)
+        event("prune", clusters_removed=removed)
+
+    # --- the process ---------------------------------------------------------------
+
+    def run(self) -> None:
+        """Block until SIGTERM or SIGINT; then finish the feed in hand and return."""
+        self.sync_feeds()
+        scheduler = BlockingScheduler(timezone=self.options.timezone, job_defaults={
+            # Starved or late jobs still run once (not once per missed tick), up to a whole interval late.
+            "coalesce": True, "max_instances": 1, "misfire_grace_time": max(60, self.options.poll_seconds),
+        })
+        scheduler.add_job(self.poll_due, IntervalTrigger(seconds=self.options.poll_seconds), id="poll",
+                          name="poll due feeds", next_run_time=datetime.now(UTC))
+        scheduler.add_job(self.digest, CronTrigger.from_crontab(self.options.digest_cron,
+                                                                timezone=self.options.timezone),
+                          id="digest", name="post the digest")
+        scheduler.add_job(self.prune, CronTrigger.from_crontab(self.options.prune_cron, timezone=self.options.timezone),
+                          id="prune", name="prune old clusters")
+
+        def stop(signum: int, _frame: object) -> None:
+            event("shutdown", signal=signal.Signals(signum).name)
+            self.stopping.set()
+            threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        event("start", worker=self.worker_id, feeds=len(self.options.feed_names),
+              poll_seconds=self.options.poll_seconds, digest_cron=self.options.digest_cron)
+        scheduler.start()
+        event("stopped", worker=self.worker_id)
