@@ -25,7 +25,7 @@ from .delivery import Notifier
 from .delivery.console import ConsoleNotifier
 from .delivery.slack import SlackNotifier, WebhookNotifier
 from .digest import DigestOptions, build_digest, render_messages, render_text
-from .errors import ClaimbotError, ConfigError, InputError
+from .errors import ClaimbotError, ConfigError, ExtractError, InputError
 from .extract import extract, looks_like_html, parse_date
 from .fetch import FetchOptions, Fetcher, decode
 from .models import DigestStats, Document, DocumentResult
@@ -223,6 +223,16 @@ def result_json(result: DocumentResult, doc: Document) -> dict[str, Any]:
     }
 
 
+def _url_of(raw: str) -> str | None:
+    """The url of a bad line, when it has one, so its error line can still be matched to it."""
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError:
+        return None
+    url = obj.get("url") if isinstance(obj, dict) else None
+    return url if isinstance(url, str) else None
+
+
 def _lines(path: str) -> Iterator[str]:
     if path == "-":
         yield from sys.stdin
@@ -268,16 +278,21 @@ def replay(file: str, db_url: str | None, topics_path: Path | None, config_path:
             number += 1
             if not raw.strip():
                 continue
+            doc = None
             try:
                 doc = parse_replay_line(raw, number, settings.timezone)
                 with store.transaction() as repo:
-                    result = process_document(doc, repo, ctx, doc.published or _now())
-                line = result_json(result, doc)
+                    line = result_json(process_document(doc, repo, ctx, doc.published or _now()), doc)
+            except ExtractError as exc:
+                # A well-formed line whose page holds no text: nothing to report, not a bad line.
+                click.echo(f"replay: line {number}: {exc}", err=True)
+                line = {"url": doc.url if doc else None, "title": doc.title if doc else None, "published": None,
+                        "topics": [], "spam": False, "claims": [], "warning": str(exc)}
             except ClaimbotError as exc:
                 bad += 1
                 click.echo(f"replay: {exc}", err=True)
-                line = {"url": None, "title": None, "published": None, "topics": [], "claims": [],
-                        "error": str(exc), "line": number}
+                line = {"url": _url_of(raw), "title": None, "published": None, "topics": [], "spam": False,
+                        "claims": [], "error": str(exc), "line": number}
             click.echo(json.dumps(line, ensure_ascii=False))
         store.close()
     if bad:

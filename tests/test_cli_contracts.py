@@ -178,3 +178,32 @@ def test_check_config_accepts_the_shipped_files(tmp_path: Path, monkeypatch: pyt
     result = run(["check-config", "--config", str(tmp_path / "config" / "bot.toml")])
     assert result.exit_code == 0, result.output
     assert "deepseek" in result.output and "reachable" in result.output
+
+
+ODD_DOCUMENTS = [
+    {"url": "https://x.example/empty", "text": ""},
+    {"url": "https://x.example/blank-html", "html": ""},
+    {"url": "https://x.example/garbage", "html": "<<<>>><div><p>unclosed <b>bold"},
+    {"url": "https://x.example/script-only", "html": "<html><body><script>var a=1;</script></body></html>"},
+    {"url": "https://x.example/ja", "text": "ディープシークは新しいモデルを発表した。開発費は600万ドルだった。"},
+    {"url": "https://x.example/zh", "text": "据路透社报道，深度求索的模型训练成本约为560万美元。"},
+    {"url": "https://x.example/long", "text": "딥시크가 " + "매우 " * 20000 + "좋다."},
+    {"url": "https://x.example/control", "text": "DeepSeek\x00 said\x1b[31m costs fell 90%.\u202e"},
+    {"url": "https://x.example/huge-number", "text": "DeepSeek raised 1e309 dollars and 9999999999999999999999조 원."},
+    {"url": "https://x.example/surrogate", "text": "\udcff DeepSeek 딥시크가 발표했다."},
+]
+
+
+def test_odd_documents_keep_the_schema_and_never_crash(tmp_path: Path) -> None:
+    path = tmp_path / "odd.jsonl"
+    path.write_text("".join(json.dumps(d) + "\n" for d in ODD_DOCUMENTS), encoding="utf-8")
+    result = run(["replay", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [line["url"] for line in lines] == [d["url"] for d in ODD_DOCUMENTS]
+    for line in lines:
+        assert isinstance(line["topics"], list) and isinstance(line["claims"], list)
+        for claim in line["claims"]:
+            assert CLAIM_KEYS <= set(claim)
+            assert not any(ch in claim["text"] for ch in "\x00\x1b\u202e")
+    assert "Traceback" not in result.output

@@ -147,8 +147,13 @@ def _looks_like_reporting(line: str) -> bool:
     return len(line) >= 60 and bool(_SENTENCE_END.search(line)) and not re.search(r"byte|자까지", line)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
 def clean_lines(raw_lines: list[str], options: CleanOptions, title: str | None = None) -> Cleaned:
-    lines = [re.sub(r"[\u200b\ufeff\xa0\t ]+", " ", unicodedata.normalize("NFC", ln)).strip() for ln in raw_lines]
+    lines = [_CONTROL.sub("", _ANSI.sub("", ln)) for ln in raw_lines]
+    lines = [re.sub(r"[\u200b\ufeff\xa0\t ]+", " ", unicodedata.normalize("NFC", ln)).strip() for ln in lines]
     lines = [ln for ln in lines if ln]
     out = Cleaned(lines=[], title=title)
 
