@@ -34,7 +34,8 @@ _BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
 @dataclass(frozen=True, slots=True)
 class ExtractOptions:
     timezone: tzinfo = field(default_factory=lambda: ZoneInfo("Asia/Seoul"))
-    clean: CleanOptions = CleanOptions()
+    clean: CleanOptions = CleanOptions()                                             # plain-text input
+    clean_html: CleanOptions = CleanOptions(trim_edges=False, dedup_min_chars=30)    # after trafilatura
     include_tables: bool = True
     favor_recall: bool = False
 
@@ -51,7 +52,8 @@ def extract(doc: Document, options: ExtractOptions) -> Article:
     else:
         raise ExtractError(doc.url, "the document has neither html nor text", "give it one of the two")
 
-    cleaned = clean_lines(lines, options.clean, title=doc.title or meta.get("title"))
+    clean_options = options.clean_html if doc.html is not None else options.clean
+    cleaned = clean_lines(lines, clean_options, title=doc.title or meta.get("title"))
     published = doc.published or parse_date(meta.get("date"), options.timezone)
     if published is None:
         published = next((d for d in (parse_dateline(x, options.timezone) for x in cleaned.datelines) if d), None)

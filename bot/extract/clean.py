@@ -88,6 +88,10 @@ class CleanOptions:
     min_body_chars: int = 30
     max_headline_chars: int = 120
     dedup_min_chars: int = 8
+    # Trim headline-like lines before the first and after the last body paragraph (menus,
+    # breadcrumbs, footers). Right for plain text; on HTML trafilatura has already cut the page
+    # chrome structurally, and trimming there loses short real content (recipes, lists).
+    trim_edges: bool = True
 
 
 @dataclass(slots=True)
@@ -206,11 +210,11 @@ def clean_lines(raw_lines: list[str], options: CleanOptions, title: str | None =
     body = [i for i, ln in enumerate(deduped) if is_body_like(ln, options)]
     if body:
         first, last = body[0], body[-1]
-        if out.title is None:
+        if out.title is None and options.trim_edges:
             heads = [ln for ln in deduped[:first] if is_headline_like(ln, options) and len(ln) >= 10]
             out.title = max(heads, key=len, default=None)
         for i, line in enumerate(deduped):
-            if (i < first or i > last) and is_headline_like(line, options):
+            if options.trim_edges and (i < first or i > last) and is_headline_like(line, options):
                 out.removed.append(line)
             else:
                 out.lines.append(_strip_inline_credits(line, out))
@@ -235,7 +239,8 @@ def _drop_blocks(lines: list[str], options: CleanOptions, removed: list[str]) ->
             j = i
             while j < len(lines) and _NUMBERED.match(lines[j]) and len(lines[j]) <= options.max_headline_chars:
                 j += 1
-            if j - i >= 3:
+            headlines = sum(is_headline_like(ln, options) for ln in lines[i:j])
+            if j - i >= 3 and headlines * 3 >= (j - i) * 2:  # a ranking list, not numbered steps
                 removed.extend(lines[i:j])
                 i = j
                 continue
