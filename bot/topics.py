@@ -150,6 +150,8 @@ class _Mention:
     sentence: int
     alias: Term
     bare: bool
+    listed: bool = False    # one item of an enumeration: "ChatGPT, Gemini, DeepSeek 등"
+    subject: bool = False   # what the sentence is about: 딥시크는…, DeepSeek said…, 深度求索发布…
 
 
 @dataclass(slots=True)
@@ -180,7 +182,11 @@ def match_topics(sents: list[Sentence], options: TopicOptions, title: str | None
             rejected.append(f"{rule.id}: {stuffed}")
         rejected.extend(f"{rule.id}: {w}" for w in why_not)
         if mentions:
-            hits.extend(_attribute(rule, sents, scan, mentions, options))
+            salient, why = _salient(rule, sents, scan, mentions, title, options)
+            if salient:
+                hits.extend(_attribute(rule, sents, scan, mentions, options))
+            else:
+                rejected.append(f"{rule.id}: {why}")
     topics = tuple(dict.fromkeys(h.topic for h in hits))
     return TopicResult(hits=tuple(sorted(hits, key=lambda h: (h.sentence, h.topic))), topics=topics,
                        spam=spam_reason is not None, spam_reason=spam_reason, rejected=tuple(rejected))
@@ -192,7 +198,8 @@ def _scan(rule: TopicRule, sents: list[Sentence], folded: list[Folded]) -> _Scan
         if rule.mentions("aliases", text):
             for alias in rule.aliases:
                 for m in alias.finditer(text.folded):
-                    scan.mentions.append(_Mention(s.index, alias, alias.hangul and _is_bare(text.folded, m)))
+                    scan.mentions.append(_Mention(s.index, alias, alias.hangul and _is_bare(text.folded, m),
+                                                  _is_listed(text.folded, m), _is_subject(text.folded, m, alias)))
         if rule.mentions("exclude", text):
             scan.excluded.add(s.index)
         if rule.mentions("related", text):
@@ -209,6 +216,49 @@ def _is_bare(text: str, m: re.Match[str]) -> bool:
     if before in _OPEN_QUOTES:
         return False
     return not (_HANGUL.match(after) or after in "(（[")
+
+
+_LIST_BEFORE = re.compile(r"(?:[,、·，]|\band|\bor|및)\s*$")
+_LIST_AFTER = re.compile(r"^(?:[와과]\s|\s*[,、·，]|\s+(?:and|or|및)\b)")
+_ENUM_AFTER = re.compile(r"^\s*(?:등|等|and others|etc\b)")
+_ENUM_BEFORE = re.compile(r"(?:such as|like|including|e\.g\.,?|包括|如|比如|诸如|像)\s*$")
+_KO_SUBJECT = re.compile(r"^(?:\([^)]{1,30}\))?[’'”\"]?(?:은|는|이|가|도|측은|측이)(?![\uac00-\ud7a3])")
+_ZH_SUBJECT = re.compile(r"^(?:[（(][^)）]{1,30}[)）])?(?:公司)?(?:发布|宣布|表示|称|推出|正在|已|将|的)")
+
+
+def _is_listed(text: str, m: re.Match[str]) -> bool:
+    before, after = text[max(0, m.start() - 20):m.start()], text[m.end():m.end() + 12]
+    if _ENUM_AFTER.match(after) or _ENUM_BEFORE.search(before):
+        return True
+    return bool(_LIST_BEFORE.search(before) and _LIST_AFTER.match(after))
+
+
+def _is_subject(text: str, m: re.Match[str], alias: Term) -> bool:
+    after = text[m.end():m.end() + 40]
+    if alias.hangul:
+        return bool(_KO_SUBJECT.match(after))
+    lead = re.sub(r"^[\W_]+", "", text[:m.start()])
+    if not alias.plain:  # Latin: among the first words, and not a modifier (DeepSeek-driven)
+        return len(lead.split()) <= 2 and not after.startswith("-")
+    return not lead or bool(_ZH_SUBJECT.match(after))
+
+
+def _salient(rule: TopicRule, sents: list[Sentence], scan: _Scan, mentions: list[_Mention], title: str | None,
+             options: TopicOptions) -> tuple[bool, str]:
+    """Is the article about the topic, or does it only mention it in passing?"""
+    if title and any(a.search(fold(title)) for a in rule.aliases):
+        return True, "named in the title"
+    free = [m for m in mentions if not m.listed]
+    if len({m.sentence for m in free}) >= 2 or len({m.sentence for m in mentions}) >= 3:
+        return True, "named in several sentences"
+    leads = {min(s.index for s in sents if s.passage == p) for p in {s.passage for s in sents}}
+    if any(m.subject or m.sentence in leads for m in free):
+        return True, "the subject of a sentence, or named where its paragraph begins"
+    named = {m.sentence for m in free}
+    for chain in _chains(sents, scan, named, options):
+        if named & set(chain) and len(set(chain) & set(scan.related) - named) >= 2:
+            return True, "a passage of related sentences around it"
+    return False, "passing mention only (in a list, or once without being what the sentence is about)"
 
 
 def _valid_mentions(rule: TopicRule, scan: _Scan, article: Folded, options: TopicOptions
@@ -246,16 +296,7 @@ def _attribute(rule: TopicRule, sents: list[Sentence], scan: _Scan, mentions: li
             if sents[j].passage == sents[i].passage and j not in named:
                 inherited.setdefault(j, f"follows sentence {i} which names {rule.name}")
 
-    # Chains of related terms inside one passage (section when the text has headings).
-    scope = (lambda s: ("section", s.section)) if any(s.section for s in sents) else (lambda s: ("passage", s.passage))
-    topical = sorted(set(named) | set(scan.related) - scan.excluded)
-    chains: list[list[int]] = []
-    for i in topical:
-        if chains and i - chains[-1][-1] <= options.max_gap + 1 and scope(sents[i]) == scope(sents[chains[-1][-1]]):
-            chains[-1].append(i)
-        else:
-            chains.append([i])
-    for chain in chains:
+    for chain in _chains(sents, scan, set(named), options):
         anchors = [i for i in chain if i in named]
         if not anchors:
             continue
@@ -268,6 +309,23 @@ def _attribute(rule: TopicRule, sents: list[Sentence], scan: _Scan, mentions: li
     out.extend(TopicHit(rule.id, j, "passage", why, tuple(scan.related.get(j, ())))
                for j, why in sorted(inherited.items()))
     return out
+
+
+def _chains(sents: list[Sentence], scan: _Scan, named: set[int], options: TopicOptions) -> list[list[int]]:
+    """Runs of topical sentences (naming or related) at most ``max_gap`` apart, inside one
+    passage (a section when the text has headings)."""
+    sectioned = any(s.section for s in sents)
+
+    def scope(s: Sentence) -> tuple[str, int]:
+        return ("section", s.section) if sectioned else ("passage", s.passage)
+
+    chains: list[list[int]] = []
+    for i in sorted(named | set(scan.related) - scan.excluded):
+        if chains and i - chains[-1][-1] <= options.max_gap + 1 and scope(sents[i]) == scope(sents[chains[-1][-1]]):
+            chains[-1].append(i)
+        else:
+            chains.append([i])
+    return chains
 
 
 def compile_terms(words: Iterable[str]) -> tuple[Term, ...]:
