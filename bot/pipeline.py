@@ -23,7 +23,6 @@ here and recorded; unexpected exceptions propagate.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -178,16 +177,19 @@ def send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], n
                 channel: str | None = None) -> DigestOutcome:
     """Post what is pending; claims are marked posted only once the notifier says it went out.
 
-    A digest row left in 'sending' by a crash is first checked against the
-    channel's history, so a digest Slack already has is never posted twice.
+    The digest row moves pending -> sending -> sent (or failed). A row left in
+    'sending' by a crash is first looked up in the channel's history (every
+    message carries the digest id as metadata), so a digest Slack already has
+    is never posted twice; otherwise its claims simply go out in this digest,
+    whose period then starts where the last sent one ended.
     """
     with store.transaction() as repo:
-        for digest_id, claim_ids in repo.unfinished_digests():
-            receipt = notifier.already_sent(digest_id, channel)
+        for digest_id, claim_ids, sent_to in repo.unfinished_digests():
+            receipt = notifier.already_sent(digest_id, sent_to or channel)
             if receipt is not None:
                 repo.mark_posted(digest_id, claim_ids, receipt.message_ts, now)
             else:
-                repo.mark_failed(digest_id, "interrupted before Slack confirmed; claims re-sent in a later digest")
+                repo.mark_failed(digest_id, "interrupted before Slack confirmed; its claims go out again")
         items = repo.pending_claims()
         period_start = repo.last_digest_end()
     digest = build_digest(items, topic_names, period_start=period_start, period_end=now, stats=stats)
@@ -196,8 +198,16 @@ def send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], n
     with store.transaction() as repo:
         digest_id = repo.start_digest(digest.claim_ids, period_start, now, channel, now)
     digest = replace(digest, digest_id=digest_id)
+    with store.transaction() as repo:
+        repo.mark_sending(digest_id)
+
+    def first_message_posted(receipt: Receipt) -> None:
+        # Slack answers with the channel's id; history lookups after a crash need the id, not the name.
+        with store.transaction() as repo:
+            repo.record_first_message(digest_id, receipt.channel, receipt.message_ts)
+
     try:
-        receipt = notifier.send(digest)
+        receipt = notifier.send(digest, on_first_message=first_message_posted)
     except DeliveryError as exc:
         with store.transaction() as repo:
             repo.mark_failed(digest_id, str(exc))
@@ -205,12 +215,3 @@ def send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], n
     with store.transaction() as repo:
         repo.mark_posted(digest_id, digest.claim_ids, receipt.message_ts, now)
     return DigestOutcome(digest, receipt)
-
-
-def replay(docs: Sequence[Document], store: Store, ctx: Context, now: datetime) -> list[DocumentResult]:
-    """Process documents in order, as if they had arrived one after another."""
-    results = []
-    for doc in docs:
-        with store.transaction() as repo:
-            results.append(process_document(doc, repo, ctx, doc.published or now))
-    return results

@@ -1,12 +1,13 @@
 """A fake Slack Web API on 127.0.0.1 that records every call and enforces Block Kit limits.
 
-Scripted failures: push "429", "500" or "close" onto ``script`` and the next
-calls answer that way before returning to normal.
+Scripted failures: push "429", "500", "close" or "hang" onto ``script`` and the
+next posts (chat.postMessage or the webhook) answer that way before returning to normal.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +25,11 @@ class FakeSlack:
     script: list[str] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
     token: str = "xoxb-test"
+    channels: dict[str, str] = field(default_factory=lambda: {"claims": "C123", "claimbot": "C124"})
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # "hang": record the message, then answer only once ``release`` is set (a client killed meanwhile never hears)
+    received: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
 
     def posts(self) -> list[dict[str, Any]]:
         return [body for method, body in self.calls if method == "chat.postMessage"]
@@ -82,7 +87,13 @@ def fake_slack_server() -> Iterator[FakeSlack]:
             method = self.path.rsplit("/", 1)[-1]
             with state.lock:
                 state.calls.append((method, body))
-                action = state.script.pop(0) if state.script else "ok"
+                posting = method in ("chat.postMessage", "webhook")
+                action = state.script.pop(0) if state.script and posting else "ok"
+            if method == "webhook":
+                problems = violations(body)
+                if action == "429":
+                    return self._reply(429, {"ok": False}, {"Retry-After": "1"})
+                return self._reply(400 if problems else 200, {"ok": not problems})
             if action == "close":
                 self.close_connection = True
                 self.connection.shutdown(2)
@@ -100,14 +111,25 @@ def fake_slack_server() -> Iterator[FakeSlack]:
                 if problems:
                     return self._reply(200, {"ok": False, "error": "invalid_blocks", "problems": problems})
                 ts = f"{time.time():.6f}"
+                channel = state.channels.get(body.get("channel", "").lstrip("#"), body.get("channel"))
+                if channel not in state.channels.values():
+                    return self._reply(200, {"ok": False, "error": "channel_not_found"})
                 message = {"ts": ts, "text": body.get("text"), "metadata": body.get("metadata"),
-                           "thread_ts": body.get("thread_ts")}
+                           "thread_ts": body.get("thread_ts"), "channel": channel}
                 with state.lock:
                     state.history.insert(0, message)
-                return self._reply(200, {"ok": True, "channel": "C123", "ts": ts, "message": message})
+                if action == "hang":
+                    state.received.set()
+                    state.release.wait(30)
+                return self._reply(200, {"ok": True, "channel": channel, "ts": ts, "message": message})
+            if method == "conversations.list":
+                return self._reply(200, {"ok": True, "channels": [{"id": i, "name": n} for n, i in state.channels.items()],
+                                         "response_metadata": {"next_cursor": ""}})
             if method == "conversations.history":
+                if not re.fullmatch(r"C[A-Z0-9]+", body.get("channel", "")):
+                    return self._reply(200, {"ok": False, "error": "channel_not_found"})  # names do not work here
                 with state.lock:
-                    messages = [m for m in state.history if not m.get("thread_ts")]
+                    messages = [m for m in state.history if not m.get("thread_ts") and m["channel"] == body["channel"]]
                 return self._reply(200, {"ok": True, "messages": messages[:100]})
             return self._reply(200, {"ok": False, "error": "unknown_method"})
 

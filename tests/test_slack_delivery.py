@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,12 +14,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.delivery.slack import SlackNotifier
-from bot.digest import DigestOptions, escape
+from bot.delivery.slack import SlackNotifier, WebhookNotifier
+from bot.digest import DigestOptions, build_digest, escape, render_text
 from bot.models import Article, Claim, Decision
 from bot.pipeline import send_digest
 from bot.store import Store
 
+from .conftest import ROOT
 from .fake_slack import FakeSlack, fake_slack_server
 
 NOW = datetime(2025, 2, 7, 9, 0, tzinfo=UTC)
@@ -116,21 +120,60 @@ def test_300_claims_arrive_intact_within_limits_without_duplicates(slack: FakeSl
     assert pending(store) == 0
 
 
-def test_crash_between_post_and_commit_does_not_post_twice(slack: FakeSlack, store: Store) -> None:
+def test_kill_9_between_slacks_answer_and_the_commit_posts_exactly_once(slack: FakeSlack, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/crash.db"
+    store = Store.open(db)
     fill(store, ["딥시크가 R1을 공개했다고 밝혔다."])
-    notify = notifier(slack)
+    store.close()
+    env = {**os.environ, "DATABASE_URL": db, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": slack.base_url}
+    slack.script = ["hang"]  # Slack takes the message, then the worker dies before it hears back
+    worker = subprocess.Popen([sys.executable, "-m", "bot", "digest", "--send"], env=env, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert slack.received.wait(60)
+    worker.kill()  # SIGKILL
+    worker.wait(30)
+    slack.release.set()
+    summaries = len([p for p in slack.posts() if not p.get("thread_ts")])
+    again = subprocess.run([sys.executable, "-m", "bot", "digest", "--send"], env=env, cwd=ROOT,
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert len([p for p in slack.posts() if not p.get("thread_ts")]) == summaries == 1
+    store = Store.open(db)
+    assert pending(store) == 0
+    store.close()
 
-    class CrashAfterPost:
-        def send(self, digest):  # type: ignore[no-untyped-def]
-            notify.send(digest)
-            raise SystemExit("kill -9")  # the process dies before the commit
 
-        def already_sent(self, digest_id, channel):  # type: ignore[no-untyped-def]
-            return None
+def test_webhook_posts_one_message_and_treats_429_as_a_failure(slack: FakeSlack, store: Store) -> None:
+    fill(store, ["딥시크가 R1을 공개했다고 밝혔다."])
+    webhook = WebhookNotifier(slack.base_url + "webhook", OPTIONS, retry_handlers=[])
+    slack.script = ["429"]
+    outcome = send_digest(store, webhook, NAMES, NOW)
+    assert outcome.error and "429" in outcome.error and pending(store) == 1
+    outcome = send_digest(store, webhook, NAMES, NOW + timedelta(hours=1))
+    assert outcome.error is None and pending(store) == 0
+    webhook_posts = [body for method, body in slack.calls if method == "webhook"]
+    assert len(webhook_posts) == 2 and not any(p.get("thread_ts") for p in webhook_posts)
 
-    with pytest.raises(SystemExit):
-        send_digest(store, CrashAfterPost(), NAMES, NOW)
-    posted_once = len(slack.posts())
-    outcome = send_digest(store, notify, NAMES, NOW + timedelta(hours=1), channel="C123")
-    assert len(slack.posts()) == posted_once  # found in history, not re-posted
-    assert outcome.receipt is None and pending(store) == 0
+
+def test_slack_is_down_then_back_the_period_is_extended(store: Store, slack: FakeSlack) -> None:
+    fill(store, ["딥시크가 R1을 공개했다고 밝혔다."])
+    slack.script = ["500"] * 4
+    first = send_digest(store, notifier(slack), NAMES, NOW)
+    assert first.error and pending(store) == 1
+    later = send_digest(store, notifier(slack), NAMES, NOW + timedelta(hours=9))
+    assert later.error is None and later.digest.period_start is None  # nothing sent before: whole history
+    assert "딥시크가 R1을" in json.dumps(slack.posts(), ensure_ascii=False)
+
+
+def test_dry_run_text_shows_what_slack_would_get(slack: FakeSlack, store: Store) -> None:
+    fill(store, ["딥시크가 R1을 공개했다고 밝혔다.", "딥시크의 비용은 600만 달러로 알려졌다."])
+    fill(store, ["OpenAI said Stargate will cost $500 billion."], topic="stargate")
+    with store.transaction() as repo:
+        digest = build_digest(repo.pending_claims(), NAMES, period_start=None, period_end=NOW)
+    text = render_text(digest, OPTIONS)
+    assert send_digest(store, notifier(slack), NAMES, NOW).error is None
+    posted = json.dumps(slack.posts(), ensure_ascii=False)
+    for topic in digest.topics:
+        assert topic.name in text and topic.name in posted
+        for item in topic.items:
+            assert item.text in text and escape(item.text) in posted

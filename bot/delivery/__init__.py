@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -17,8 +18,12 @@ class Receipt:
 
 
 class Notifier(Protocol):
-    def send(self, digest: Digest) -> Receipt:
-        """Deliver the whole digest or raise DeliveryError; never deliver half silently."""
+    def send(self, digest: Digest, on_first_message: Callable[[Receipt], None] | None = None) -> Receipt:
+        """Deliver the whole digest or raise DeliveryError.
+
+        ``on_first_message`` is called as soon as the first message is accepted,
+        with the channel id Slack resolved, so a crash later can be recovered.
+        """
         ...
 
     def already_sent(self, digest_id: int, channel: str | None) -> Receipt | None:

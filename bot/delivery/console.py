@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from ..digest import DigestOptions, render_messages, render_text
@@ -17,7 +18,7 @@ class ConsoleNotifier:
         self.fmt = fmt
         self.stream = stream or sys.stdout
 
-    def send(self, digest: Digest) -> Receipt:
+    def send(self, digest: Digest, on_first_message: Callable[[Receipt], None] | None = None) -> Receipt:
         if self.fmt == "json":
             messages = [{"text": m.text, "blocks": list(m.blocks), "thread_reply": m.reply}
                         for m in render_messages(digest, self.options)]

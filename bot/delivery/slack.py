@@ -8,6 +8,9 @@ tells whether the digest already went out.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from slack_sdk import WebClient, WebhookClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -43,15 +46,44 @@ class SlackNotifier:
                                 retry_handlers=retry_handlers if retry_handlers is not None else default_retry_handlers())
         self.channel = channel
         self.options = options
+        self._channel_id: str | None = None
 
-    def send(self, digest: Digest) -> Receipt:
+    def channel_id(self) -> str:
+        """The channel's id (C…): history lookups after a crash need it, not the #name.
+
+        A name is resolved once through conversations.list (scope channels:read);
+        without that scope the name is kept and the crash check is weaker.
+        """
+        if self._channel_id is None:
+            self._channel_id = self._resolve(self.channel)
+        return self._channel_id
+
+    def _resolve(self, channel: str) -> str:
+        if re.fullmatch(r"[CGD][A-Z0-9]{6,}", channel):
+            return channel
+        name = channel.lstrip("#")
+        try:
+            for page in self.client.conversations_list(types="public_channel,private_channel", limit=1000,
+                                                       exclude_archived=True):
+                for found in page.get("channels", []) or []:
+                    if found.get("name") == name:
+                        return str(found["id"])
+        except (SlackApiError, SlackClientError, OSError):
+            pass
+        return channel
+
+    def send(self, digest: Digest, on_first_message: Callable[[Receipt], None] | None = None) -> Receipt:
         messages = render_messages(digest, self.options)
-        channel, first_ts = self.channel, None
+        channel, first_ts = self.channel_id(), None
+        if on_first_message is not None:
+            on_first_message(Receipt(channel=channel, message_ts=None))  # where to look after a crash
         for message in messages:
             thread_ts = first_ts if message.reply else None
             response = self._post(channel, message, thread_ts, digest.digest_id)
             if first_ts is None:
-                first_ts, channel = response["ts"], response.get("channel", channel)
+                first_ts, channel = response.get("ts"), response.get("channel", channel)
+                if on_first_message is not None:
+                    on_first_message(Receipt(channel=channel, message_ts=first_ts))
         return Receipt(channel=channel, message_ts=first_ts)
 
     def _post(self, channel: str, message: Message, thread_ts: str | None, digest_id: int | None) -> dict:
@@ -75,7 +107,7 @@ class SlackNotifier:
         return response.data if isinstance(response.data, dict) else {}
 
     def already_sent(self, digest_id: int, channel: str | None) -> Receipt | None:
-        channel = channel or self.channel
+        channel = channel if channel and not channel.startswith("#") else self.channel_id()
         try:
             response = self.client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
         except (SlackApiError, SlackClientError, OSError):
@@ -96,7 +128,7 @@ class WebhookNotifier:
                                     retry_handlers=retry_handlers if retry_handlers is not None else default_retry_handlers())
         self.options = options
 
-    def send(self, digest: Digest) -> Receipt:
+    def send(self, digest: Digest, on_first_message: Callable[[Receipt], None] | None = None) -> Receipt:
         for message in render_messages(digest, self.options, layout="single"):
             try:
                 response = self.client.send(text=message.text, blocks=list(message.blocks))

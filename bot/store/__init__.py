@@ -272,8 +272,17 @@ class Repository:
     def start_digest(self, claim_ids: Sequence[int], period_start: datetime | None, period_end: datetime,
                      channel: str | None, now: datetime) -> int:
         return self.conn.execute(insert(t.digests).values(
-            state="sending", period_start=period_start, period_end=period_end, created_at=now, channel=channel,
+            state="pending", period_start=period_start, period_end=period_end, created_at=now, channel=channel,
             claim_ids=list(claim_ids))).inserted_primary_key[0]
+
+    def mark_sending(self, digest_id: int) -> None:
+        self.conn.execute(update(t.digests).where(t.digests.c.id == digest_id).values(state="sending"))
+
+    def record_first_message(self, digest_id: int, channel: str | None, message_ts: str | None) -> None:
+        values: dict[str, str] = {"message_ts": message_ts or ""}
+        if channel:
+            values["channel"] = channel
+        self.conn.execute(update(t.digests).where(t.digests.c.id == digest_id).values(**values))
 
     def mark_posted(self, digest_id: int, claim_ids: Sequence[int], message_ts: str | None, now: datetime) -> None:
         self.conn.execute(update(t.digests).where(t.digests.c.id == digest_id)
@@ -287,9 +296,14 @@ class Repository:
     def last_digest_end(self) -> datetime | None:
         return self.conn.execute(select(func.max(t.digests.c.period_end)).where(t.digests.c.state == "sent")).scalar()
 
-    def unfinished_digests(self) -> list[tuple[int, list[int]]]:
-        rows = self.conn.execute(select(t.digests.c.id, t.digests.c.claim_ids).where(t.digests.c.state == "sending"))
-        return [(r.id, list(r.claim_ids)) for r in rows]
+    def unfinished_digests(self) -> list[tuple[int, list[int], str | None]]:
+        """Digests a crash left behind: (id, claim ids, channel), oldest first.
+
+        A 'pending' one never reached Slack; a 'sending' one may have.
+        """
+        rows = self.conn.execute(select(t.digests.c.id, t.digests.c.claim_ids, t.digests.c.channel, t.digests.c.state)
+                                 .where(t.digests.c.state.in_(["pending", "sending"])).order_by(t.digests.c.id))
+        return [(r.id, list(r.claim_ids), r.channel if r.state == "sending" else None) for r in rows]
 
     # --- feeds ----------------------------------------------------------------
 
