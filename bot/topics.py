@@ -219,7 +219,8 @@ def _is_bare(text: str, m: re.Match[str]) -> bool:
 
 
 _LIST_BEFORE = re.compile(r"(?:[,、·，]|\band|\bor|및)\s*$")
-_LIST_AFTER = re.compile(r"^(?:[와과]\s|\s*[,、·，]|\s+(?:and|or|및)\b)")
+# The item may run on for one more word: "물류 자동화, 다크 팩토리 솔루션, 서비스 로봇 등".
+_LIST_AFTER = re.compile(r"^(?:\s?[^\s,、·，]{1,8})?(?:[와과]\s|\s*[,、·，]|\s+(?:and|or|및)\b)")
 _ENUM_AFTER = re.compile(r"^\s*(?:등|等|and others|etc\b)")
 _ENUM_BEFORE = re.compile(r"(?:such as|like|including|e\.g\.,?|包括|如|比如|诸如|像)\s*$")
 _KO_SUBJECT = re.compile(r"^(?:\([^)]{1,30}\))?[’'”\"]?(?:은|는|이|가|도|측은|측이)(?![\uac00-\ud7a3])")
@@ -254,6 +255,8 @@ def _salient(rule: TopicRule, sents: list[Sentence], scan: _Scan, mentions: list
     leads = {min(s.index for s in sents if s.passage == p) for p in {s.passage for s in sents}}
     if any(m.subject or m.sentence in leads for m in free):
         return True, "the subject of a sentence, or named where its paragraph begins"
+    if any(m.sentence in scan.related for m in free):
+        return True, "named beside a related term"
     named = {m.sentence for m in free}
     for chain in _chains(sents, scan, named, options):
         if named & set(chain) and len(set(chain) & set(scan.related) - named) >= 2:
