@@ -10,10 +10,10 @@ Every score comes with its reasons so ``claimbot topics test`` can show them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from .models import Claim, Figure, Sentence, TopicResult
-from .text import content_tokens, figures, is_section_heading, normalize
+from .text import Folded, Lexicon, content_tokens, figures, is_section_heading, normalize
 
 _ATTRIBUTION = re.compile(
     r"밝혔|전해졌|전해지|파악됐|파악되|분석이\s*나왔|분석이\s*나온|분석(?:이)?다|알려졌|알려진|보도했|전했|말했|발표했|"
@@ -41,7 +41,8 @@ _AGAINST = (
 )
 _LATIN_NAME = re.compile(r"(?<![A-Za-z])(?:[A-Z][A-Za-z0-9&.\-]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)")
 _QUOTED = re.compile(r"[‘'“\"]([^’'”\"]{2,30})[’'”\"]")
-_SUBJECT_PARTICLE = re.compile(r"^(?:은|는|이|가|도|의\s)")
+_SUBJECT_PARTICLE = re.compile(r"^(?:은|는|이|가|도|의\s|'s\s|\s+(?:is|was|has|had|will|said|says)\b|"
+                               r"(?:可|已|将|在|正|是|的|已经|实现|生产|发布|宣布|表示|称))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,53 @@ class ClaimOptions:
     threshold: float = 1.5
     max_chars: int = 600
     min_chars: int = 12
+    lexicon: Lexicon = field(default_factory=Lexicon)
+
+
+# Acronyms too common to say who a claim is about.
+_GENERIC = {"ai", "ceo", "cfo", "cto", "coo", "it", "ipo", "gdp", "llm", "llms", "gpu", "gpus", "cpu", "ev", "evs",
+            "ict", "r&d", "m&a", "etf", "esg", "vr", "ar", "5g", "6g", "pc", "tv", "sns", "api", "app", "ai칩",
+            "mw", "gw", "kw", "nm", "gb", "tb", "usd", "krw", "cny"}
+
+
+def fingerprint(text: str, topic: str, aliases: tuple[str, ...], figs: tuple[Figure, ...], lexicon: Lexicon
+                ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Figure, ...]]:
+    """Entities, words and figures for the novelty engine, in language-neutral ids where the lexicon knows them.
+
+    Entities: lexicon ids (이탈리아 -> @italy for places, 오픈AI -> openai), other Latin and
+    quoted names as written, and ``topic:<id>`` when the sentence names its topic. Words:
+    content tokens plus ``~concept`` ids (차단 -> ~block). Each figure's context gains the
+    concepts around it, so "$500 billion to invest" meets "5000억 달러를 투자".
+    """
+    folded = Folded.of(text)
+    known = lexicon.entities_in(folded)
+    covered = lexicon.words_of()
+    aliases = {normalize(a).replace(" ", "") for a in aliases}
+    others = [e for e in named_entities(text) if e not in _GENERIC and e.replace(" ", "") not in covered | aliases]
+    entities = tuple(dict.fromkeys(known + others + ([f"topic:{topic}"] if aliases else [])))
+    tokens = tuple(sorted(set(content_tokens(text)) | set(lexicon.concepts_in(folded))))
+    enriched = tuple(replace(f, context=f.context + tuple(lexicon.concepts_in(Folded.of(_window(text, f.text)))))
+                     for f in figs)
+    return entities, tokens, enriched
+
+
+def _actors_before(sents: list[Sentence], index: int, lexicon: Lexicon) -> tuple[str, ...]:
+    """Who "the companies" or "양사" are: the actors of the nearest earlier sentence of the passage
+    that names some. A crude coreference, enough to tell OpenAI's $500B from Apple's."""
+    for j in range(index - 1, max(-1, index - 3), -1):
+        if sents[j].passage != sents[index].passage:
+            break
+        actors = [e for e in lexicon.entities_in(Folded.of(sents[j].text)) if not e.startswith("@")]
+        actors += [e for e in named_entities(sents[j].text) if e not in _GENERIC and e.replace(" ", "")
+                   not in lexicon.words_of()]
+        if actors:
+            return tuple(dict.fromkeys(actors))
+    return ()
+
+
+def _window(text: str, figure: str) -> str:
+    at = text.find(figure)
+    return text if at < 0 else text[max(0, at - 40):at + len(figure) + 30]
 
 
 def score_sentence(text: str, topic_terms: tuple[str, ...] = ()) -> tuple[float, list[str], tuple[Figure, ...]]:
@@ -124,14 +172,9 @@ def find_claims(sents: list[Sentence], topics: TopicResult, options: ClaimOption
         if score < options.threshold:
             continue
         seen.add(key)
-        claims.append(Claim(
-            topic=hit.topic,
-            text=text,
-            sentence=hit.sentence,
-            score=round(score, 2),
-            figures=figs,
-            entities=tuple(named_entities(text, terms)) + tuple(f"topic:{hit.topic}" for _ in terms[:1]),
-            tokens=content_tokens(text),
-            reasons=tuple(reasons) + (hit.why,),
-        ))
+        entities, tokens, figs = fingerprint(text, hit.topic, terms, figs, options.lexicon)
+        if not [e for e in entities if not e.startswith(("@", "topic:"))]:
+            entities += _actors_before(sents, hit.sentence, options.lexicon)
+        claims.append(Claim(topic=hit.topic, text=text, sentence=hit.sentence, score=round(score, 2), figures=figs,
+                            entities=entities, tokens=tokens, reasons=tuple(reasons) + (hit.why,)))
     return claims

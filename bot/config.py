@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .claims import ClaimOptions
 from .errors import ConfigError
 from .extract import ExtractOptions
+from .text import Lexicon
 from .topics import TopicOptions, TopicRule, compile_terms
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +80,7 @@ class LimitsConfig(_Strict):
 class BotFile(_Strict):
     timezone: str = "Asia/Seoul"
     topics_file: str = "topics.toml"
+    lexicon_file: str = "lexicon.toml"
     database_url: str = "sqlite:///../data/claimbot.db"
     schedule: ScheduleConfig = ScheduleConfig()
     slack: SlackConfig = SlackConfig()
@@ -120,6 +122,12 @@ class TopicsFile(_Strict):
     topics: dict[str, TopicConfig]
 
 
+class LexiconFile(_Strict):
+    entities: dict[str, list[str]] = {}
+    places: dict[str, list[str]] = {}
+    concepts: dict[str, list[str]] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class Secrets:
     slack_bot_token: str | None
@@ -148,6 +156,7 @@ class Settings:
     secrets: Secrets
     timezone: ZoneInfo
     database_url: str
+    lexicon: Lexicon = Lexicon()
 
     @property
     def extract_options(self) -> ExtractOptions:
@@ -155,7 +164,7 @@ class Settings:
 
     @property
     def claim_options(self) -> ClaimOptions:
-        return ClaimOptions()
+        return ClaimOptions(lexicon=self.lexicon)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -214,6 +223,16 @@ def load_topics(path: Path) -> tuple[TopicOptions, dict[str, str]]:
     return options, {t.id: t.name for t in rules}
 
 
+def load_lexicon(path: Path) -> Lexicon:
+    if not path.exists():
+        return Lexicon()  # optional: without it claims only meet across languages through their figures
+    try:
+        parsed = LexiconFile.model_validate(_read_toml(path))
+    except ValidationError as exc:
+        raise _explain(path, exc, "lexicon") from None
+    return Lexicon.build(parsed.entities, parsed.places, parsed.concepts)
+
+
 def load_settings(path: Path | None = None, *, topics_path: Path | None = None,
                   env: dict[str, str] | None = None) -> Settings:
     path = Path(path or DEFAULT_CONFIG)
@@ -227,7 +246,8 @@ def load_settings(path: Path | None = None, *, topics_path: Path | None = None,
     secrets = Secrets.from_env(env)
     database_url = secrets.database_url or _resolve_sqlite(bot.database_url, path.parent)
     return Settings(path=path, bot=bot, topics_path=topics_file, topics=topics, topic_names=names, secrets=secrets,
-                    timezone=ZoneInfo(bot.timezone), database_url=database_url)
+                    timezone=ZoneInfo(bot.timezone), database_url=database_url,
+                    lexicon=load_lexicon(path.parent / bot.lexicon_file))
 
 
 def _resolve_sqlite(url: str, base: Path) -> str:

@@ -144,6 +144,7 @@ class KnownClaim:
     url: str
     outlet: str | None
     article_id: int | None = None
+    status: str = "new"   # "repeat" rows joined a cluster; only its founding "new" claim anchors weak matches
 
 
 @dataclass(frozen=True, slots=True)

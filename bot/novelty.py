@@ -8,8 +8,10 @@ decision combines them:
 * figures are the strongest signal: the same normalised value, unit and kind,
   about the same subject (the words around the figures, the entities or the
   sentences' words overlap), or stated across languages where words cannot;
-* entities (aliases, Latin names, quoted names) say whether it is the same subject;
-* content words catch restatements without figures.
+* entities (lexicon ids such as ``italy`` for 이탈리아/Italy/意大利, Latin and
+  quoted names) say whether it is the same subject;
+* content words, and lexicon concepts (``~block`` for 차단/block/封禁), catch
+  restatements without figures, within a language and across languages.
 
 A conflict is the same subject and the same kind of figure, measuring the same
 thing, with a value beyond the tolerance.
@@ -35,6 +37,9 @@ class NoveltyOptions:
     conflict_value: float = 0.25     # relative difference over which the same measure conflicts
     words_alone: float = 0.45        # content-word Jaccard that makes a repeat without figures
     words_with_figure: float = 0.12  # ... with a shared figure measuring the same thing
+    canon_shared: int = 3            # shared lexicon ids (actors and ~concepts, not places) that make a repeat ...
+    canon_overlap: float = 0.5       # ... when they are this share of the smaller claim's ids
+    concepts_shared: int = 2         # ... and this many of them say what happened (~block, ~download)
     token_bands: int = 8
 
 
@@ -60,6 +65,20 @@ def _close(a: float, b: float, tolerance: float) -> bool:
     return abs(a - b) / scale <= tolerance
 
 
+def entities_of(items: tuple[str, ...]) -> list[str]:
+    return [e for e in items if not e.startswith("topic:")]
+
+
+def measures_of(figure: Figure) -> set[str]:
+    """What a figure measures, as lexicon concepts found around it (~invest, ~profit, ~power)."""
+    return {c for c in figure.context if c.startswith("~")}
+
+
+def actors_of(items: tuple[str, ...]) -> list[str]:
+    """Who a claim is about: its entities less places (``@…``) and the topic itself."""
+    return [e for e in items if not e.startswith(("topic:", "@"))]
+
+
 def jaccard(a: Sequence[str], b: Sequence[str]) -> float:
     sa, sb = set(a), set(b)
     return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
@@ -67,31 +86,47 @@ def jaccard(a: Sequence[str], b: Sequence[str]) -> float:
 
 def compare(claim: Claim, known: KnownClaim, options: NoveltyOptions, script: str | None = None) -> Match:
     cross = (script or script_of(claim.text)) != script_of(known.text)
-    entities = tuple(sorted(set(e for e in claim.entities if not e.startswith("topic:"))
-                            & set(e for e in known.entities if not e.startswith("topic:"))))
+    entities = tuple(sorted(set(entities_of(claim.entities)) & set(entities_of(known.entities))))
+    actors_a, actors_b = set(actors_of(claim.entities)), set(actors_of(known.entities))
+    same_actor = bool(actors_a & actors_b)
+    other_actors = bool(actors_a) and bool(actors_b) and not same_actor  # Apple's $500B is not OpenAI's
     words = jaccard(claim.tokens, known.tokens)
-    same_subject = bool(entities) or words >= options.words_with_figure or cross
+    canon_a = set(entities_of(claim.entities)) | {t for t in claim.tokens if t.startswith("~")}
+    canon_b = set(entities_of(known.entities)) | {t for t in known.tokens if t.startswith("~")}
+    canon = canon_a & canon_b
+    canon_share = len(canon) / min(len(canon_a), len(canon_b)) if canon_a and canon_b else 0.0
+    canon_core = {c for c in canon if not c.startswith("@")}
+    named_both = any(e.startswith("topic:") for e in claim.entities) and \
+        any(e.startswith("topic:") for e in known.entities)
+    same_place = bool({e for e in claim.entities if e.startswith("@")} & {e for e in known.entities if e.startswith("@")})
+    # The same subject: a shared actor, or both name the topic itself at the same place.
+    same_subject = same_actor or (named_both and same_place and not other_actors)
+    # A restatement without figures: matched against the cluster's founding claim only, so
+    # weak matches never chain from one repeat to the next.
+    concepts = {c for c in canon_core if c.startswith("~")}
+    restated = (known.status == "new" and same_subject and len(canon_core) >= options.canon_shared
+                and len(concepts) >= options.concepts_shared and canon_share >= options.canon_overlap)
+
     shared: list[str] = []
     conflicting: list[str] = []
     for f in (f for f in claim.figures if f.strong):
         for g in (g for g in known.figures if g.strong and g.kind == f.kind and g.unit == f.unit):
             same_measure = bool(set(f.context) & set(g.context))
+            if measures_of(f) and measures_of(g) and not measures_of(f) & measures_of(g):
+                continue  # 1.2조 원 of profit is not 1.2조 원 of investment
             if _close(f.value, g.value, options.same_value):
-                if same_measure or same_subject:
+                if not other_actors and (same_measure or same_subject):
                     shared.append(f"{f.text} = {g.text}")
-            elif not _close(f.value, g.value, options.conflict_value) and same_measure:
+            elif not _close(f.value, g.value, options.conflict_value) and same_measure and not other_actors:
                 conflicting.append(f"{f.text} vs {g.text}")
-    named_both = any(e.startswith("topic:") for e in claim.entities) and \
-        any(e.startswith("topic:") for e in known.entities)
-
     if shared and not conflicting:
         repeat = True
     elif not shared and not conflicting:
-        repeat = words >= options.words_alone
+        repeat = (words >= options.words_alone and not other_actors) or restated
     else:
         repeat = False
-    conflict = not repeat and bool(conflicting) and (bool(entities) or named_both or words >= 0.1)
-    score = 2.0 * len(shared) + words + 0.5 * len(entities)
+    conflict = not repeat and bool(conflicting) and (same_subject or named_both or words >= 0.1)
+    score = 2.0 * len(shared) + words + 0.5 * len(entities) + (0.2 if cross else 0.0)
     return Match(known, tuple(shared), tuple(conflicting), entities, words, score, repeat, conflict)
 
 
@@ -128,13 +163,15 @@ def new_cluster_id(claim: Claim, url: str) -> str:
 
 
 def retrieval_keys(claim: Claim, options: NoveltyOptions) -> tuple[str, ...]:
-    """Keys the store indexes a claim under: figure buckets, entities and min-hash word bands.
+    """Keys the store indexes a claim under: figure buckets, measures, entities and min-hash word bands.
 
     One-row bands over content words: two claims meet in a band with probability
     equal to their word Jaccard, so eight bands find most restatements while the
     index stays a fixed handful of rows per claim.
     """
     keys = [f"f:{f.key}" for f in claim.figures if f.strong]
+    # The same kind of figure about the same measure: where updated and conflicting figures are found.
+    keys += [f"m:{f.kind}:{f.unit}:{m}" for f in claim.figures if f.strong for m in sorted(measures_of(f))][:6]
     keys += [f"e:{e}" for e in claim.entities if not e.startswith("topic:")][:8]
     if claim.tokens:
         for band in range(options.token_bands):

@@ -92,7 +92,8 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
 
 def as_known(claim: Claim, decision: Decision, url: str, outlet: str | None) -> KnownClaim:
     return KnownClaim(claim_id=0, cluster=decision.cluster or "", topic=claim.topic, text=claim.text,
-                      figures=claim.figures, entities=claim.entities, tokens=claim.tokens, url=url, outlet=outlet)
+                      figures=claim.figures, entities=claim.entities, tokens=claim.tokens, url=url, outlet=outlet,
+                      status=decision.status)
 
 
 @dataclass(slots=True)

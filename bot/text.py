@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
 from .models import Figure, Sentence
 
 # Characters that end a sentence, and closers that may follow them.
@@ -35,6 +37,131 @@ _BOUNDARY = re.compile(
 def normalize(text: str) -> str:
     """Fold width and compatibility forms for matching; never for text shown to people."""
     return unicodedata.normalize("NFKC", text).casefold()
+
+
+# --- terms: aliases and keywords matched insensitive to case, width and spacing ----------
+
+_HANGUL_RE = re.compile(f"[{_HANGUL}]")
+_LATIN_EDGE = re.compile(r"[a-z0-9]")
+_LATIN_WORD = re.compile(r"[a-z0-9]+")
+
+
+def compact(folded: str) -> str:
+    return re.sub(r"\s+", "", folded)
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One alias or keyword, matched insensitive to case, width and spacing.
+
+    Latin terms use a word-boundary pattern (DeepSeek's matches, deepseeker
+    does not). Other scripts are compared on the text with all spaces removed,
+    so 다크 팩토리 = 다크팩토리, and particles may follow (딥시크가, 딥시크의).
+    """
+
+    text: str
+    pattern: re.Pattern[str]
+    hangul: bool
+    plain: bool               # matched as a substring of the space-free text
+    compact: str
+    words: frozenset[str]     # Latin words that must all occur before the pattern is tried
+
+    @classmethod
+    def compile(cls, text: str) -> Term:
+        """A trailing ``*`` on a Latin term matches any ending: ``block*`` = block, blocks, blocked."""
+        folded = normalize(text).strip()
+        prefix = folded.endswith("*")
+        folded = folded.rstrip("*")
+        squeezed = compact(folded)
+        latin = squeezed.isascii()
+        body = re.escape(folded).replace(r"\ ", r"[\s\-]+") if latin else r"\s*".join(re.escape(c) for c in squeezed)
+        head = r"(?<![a-z0-9])" if _LATIN_EDGE.match(squeezed[0]) else ""
+        tail = r"[a-z0-9]*" if prefix else r"(?![a-z0-9])" if _LATIN_EDGE.match(squeezed[-1]) else ""
+        plain = not latin and not (head or tail)
+        words = _LATIN_WORD.findall(folded)
+        if prefix and words:
+            words = words[:-1]  # the last word is only a prefix of what the text holds
+        return cls(text=text, pattern=re.compile(head + body + tail), hangul=bool(_HANGUL_RE.search(squeezed)),
+                   plain=plain, compact=squeezed, words=frozenset(words))
+
+    def finditer(self, folded: str) -> Iterable[re.Match[str]]:
+        return self.pattern.finditer(folded)
+
+    def search(self, folded: str, squeezed: str | None = None, words: frozenset[str] | None = None) -> bool:
+        if self.plain:
+            return self.compact in (squeezed if squeezed is not None else compact(folded))
+        if words is not None and not self.words <= words:
+            return False
+        return self.pattern.search(folded) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class TermSet:
+    """Terms tested together cheaply: substring tests, and word-set checks before any regex."""
+
+    terms: tuple[Term, ...]
+    plain: tuple[str, ...]
+    others: tuple[Term, ...]
+
+    @classmethod
+    def of(cls, terms: tuple[Term, ...]) -> TermSet:
+        return cls(terms, tuple(t.compact for t in terms if t.plain), tuple(t for t in terms if not t.plain))
+
+    def any(self, text: Folded) -> bool:
+        return any(p in text.squeezed for p in self.plain) or \
+            any(t.search(text.folded, text.squeezed, text.words) for t in self.others)
+
+    def which(self, text: Folded) -> list[str]:
+        return [t.text for t in self.terms if t.search(text.folded, text.squeezed, text.words)]
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """A sentence (or article) in every form the matchers need, computed once."""
+
+    folded: str
+    squeezed: str
+    words: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str) -> Folded:
+        folded = normalize(text)
+        return cls(folded, compact(folded), frozenset(_LATIN_WORD.findall(folded)))
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Cross-language names: each entry is one entity or concept, written in several languages.
+
+    It lets a Korean and an English sentence about the same thing share
+    identifiers (이탈리아 = Italy = 意大利 -> ``italy``; 차단 = block = 封禁 -> ``~block``),
+    which their words alone never would.
+    """
+
+    entities: tuple[tuple[str, TermSet], ...] = ()
+    places: tuple[tuple[str, TermSet], ...] = ()
+    concepts: tuple[tuple[str, TermSet], ...] = ()
+
+    @classmethod
+    def build(cls, entities: dict[str, list[str]], places: dict[str, list[str]],
+              concepts: dict[str, list[str]]) -> Lexicon:
+        def compiled(groups: dict[str, list[str]]) -> tuple[tuple[str, TermSet], ...]:
+            return tuple((key, TermSet.of(tuple(Term.compile(w) for w in words if w.strip())))
+                         for key, words in groups.items())
+
+        return cls(compiled(entities), compiled(places), compiled(concepts))
+
+    def entities_in(self, text: Folded) -> list[str]:
+        """Entity ids, then place ids marked with ``@``."""
+        return [key for key, terms in self.entities if terms.any(text)] + \
+            ["@" + key for key, terms in self.places if terms.any(text)]
+
+    def words_of(self) -> frozenset[str]:
+        """Every surface form the lexicon knows, folded: names it already covers."""
+        return frozenset(t.compact for _, terms in self.entities + self.places for t in terms.terms)
+
+    def concepts_in(self, text: Folded) -> list[str]:
+        return ["~" + key for key, terms in self.concepts if terms.any(text)]
 
 
 def is_hangul(ch: str) -> bool:
@@ -179,7 +306,7 @@ _EN_BIG = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "bill
 _CURRENCY = {
     "원": "KRW", "krw": "KRW", "₩": "KRW", "won": "KRW",
     "달러": "USD", "$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD", "美元": "USD", "ドル": "USD",
-    "위안": "CNY", "元": "CNY", "yuan": "CNY", "cny": "CNY", "rmb": "CNY", "人民币": "CNY", "위안화": "CNY",
+    "위안": "CNY", "元": "CNY", "韩元": "KRW", "日元": "JPY", "港元": "HKD", "yuan": "CNY", "cny": "CNY", "rmb": "CNY", "人民币": "CNY", "위안화": "CNY",
     "엔": "JPY", "円": "JPY", "yen": "JPY", "jpy": "JPY", "¥": "JPY",
     "유로": "EUR", "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "欧元": "EUR",
     "파운드": "GBP", "£": "GBP", "gbp": "GBP",
@@ -189,31 +316,40 @@ _COUNTERS = {
     "개": "items", "대": "units", "곳": "sites", "건": "cases", "종": "kinds", "층": "layers", "톤": "tons",
     "units": "units", "robots": "units", "台": "units", "个": "items", "家": "sites", "층의": "layers",
     "tons": "tons", "吨": "tons", "메가와트": "MW", "mw": "MW", "gw": "GW", "기가와트": "GW", "兆瓦": "MW",
+    "gigawatt": "GW", "gigawatts": "GW", "megawatt": "MW", "megawatts": "MW", "吉瓦": "GW",
     "나노": "nm", "nm": "nm",
 }
 
 _KO_AMOUNT = re.compile(
     rf"(?P<amount>(?:{_NUM}\s*[만억조경]\s*)+(?:{_NUM})?|{_NUM})\s*(?P<unit>원|달러|위안화|위안|엔|유로|파운드)?"
 )
-_ZH_AMOUNT = re.compile(rf"(?P<num>{_NUM})\s*(?P<big>万亿|万|萬|亿|億|兆)?\s*(?P<unit>美元|欧元|人民币|元|円|ドル)")
+_ZH_AMOUNT = re.compile(rf"(?P<num>{_NUM})\s*(?P<big>万亿|万|萬|亿|億|兆)?\s*(?P<unit>美元|欧元|韩元|日元|港元|人民币|元|円|ドル)")
 _EN_AMOUNT = re.compile(
     rf"(?P<sym>[$€£₩¥])\s*(?P<num>{_NUM})\s*(?P<big>trillion|billion|million|thousand|tn|bn|mn|[kmbt])?\b"
     rf"|(?P<num2>{_NUM})\s*(?P<big2>trillion|billion|million|thousand|tn|bn|mn)?\s*"
     r"(?P<unit>dollars?|usd|yuan|cny|rmb|won|krw|yen|jpy|euros?|eur)\b",
     re.IGNORECASE,
 )
+_HALF = re.compile(r"half\s+a\s+(?P<big>trillion|billion|million)\s+(?P<unit>dollars?|yuan|euros?|won|yen)",
+                   re.IGNORECASE)
 _PERCENT = re.compile(rf"(?P<num>{_NUM})\s*(?:%|％|퍼센트|percent\b|per cent\b)|百分之(?P<zh>{_NUM})", re.IGNORECASE)
 _MULTIPLE = re.compile(rf"(?P<num>{_NUM})\s*(?:배|倍|x\b|×|times\b|-fold\b|fold\b)", re.IGNORECASE)
 _FRACTION = re.compile(rf"(?P<den>{_NUM})\s*분의\s*(?P<nom>{_NUM})|(?P<zden>{_NUM})\s*分之\s*(?P<znom>{_NUM})")
 _RANK = re.compile(rf"(?P<num>{_NUM})\s*(?:위|등|位)(?![a-z])|(?:no\.|number)\s*(?P<en>{_NUM})\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:년|年)")
-_DURATION = re.compile(rf"(?P<num>{_NUM})\s*(?P<u>년|개월|주|일|시간|years?|months?|weeks?|hours?)\s*(?:간|동안|에 걸쳐|연속|이내|만에)?",
-                       re.IGNORECASE)
+_DURATION = re.compile(rf"(?P<num>{_NUM})\s*(?P<u>년|개월|주|일|시간|years?|months?|weeks?|days?|hours?|天|个月|小时|周)"
+                       r"\s*(?:간|동안|에 걸쳐|연속|이내|만에)?", re.IGNORECASE)
 _COUNT = re.compile(
     rf"(?P<num>{_NUM})\s*(?P<big>[만억천])?\s*(?P<unit>명|개|대|곳|건|종|층|톤|메가와트|기가와트|나노|人|名|台|个|家|吨|兆瓦"
-    r"|people|workers|employees|units|robots|tons|mw|gw|nm)(?![a-z])",
+    r"|people|workers|employees|units|robots|tons|mw|gw|nm|gigawatts?|megawatts?|吉瓦)(?![a-z])",
     re.IGNORECASE,
 )
+
+
+_WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+_WORD_NUMBER = re.compile(r"(?<![a-z])(?<!half )(" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) +
+                          r")(?=\s+(?:gigawatts?|megawatts?|trillion|billion|million)\b)", re.IGNORECASE)
 
 
 def _to_float(num: str) -> float:
@@ -246,6 +382,10 @@ def figures(text: str) -> tuple[Figure, ...]:
                             context=context))
 
     folded = unicodedata.normalize("NFKC", text)
+    # "one gigawatt", "two billion dollars": spelled-out small numbers become digits first.
+    folded = _WORD_NUMBER.sub(lambda m: str(_WORD_NUMBERS[m.group(1).lower()]), folded)
+    for m in _HALF.finditer(folded):
+        add(m, 0.5 * _EN_BIG[m.group("big").lower()], _CURRENCY.get(m.group("unit").lower(), "USD"), "money")
     for m in _ZH_AMOUNT.finditer(folded):
         big = _ZH_BIG.get(m.group("big") or "", 1)
         add(m, _to_float(m.group("num")) * big, _CURRENCY[m.group("unit")], "money")
@@ -286,7 +426,8 @@ def figures(text: str) -> tuple[Figure, ...]:
         add(m, _to_float(m.group("num")) * big, _COUNTERS[m.group("unit").lower()], "count")
     for m in _DURATION.finditer(folded):
         unit = m.group("u").lower().rstrip("s")
-        unit = {"년": "year", "개월": "month", "주": "week", "일": "day", "시간": "hour"}.get(unit, unit)
+        unit = {"년": "year", "개월": "month", "주": "week", "일": "day", "시간": "hour", "天": "day", "个月": "month",
+                "小时": "hour", "周": "week"}.get(unit, unit)
         add(m, _to_float(m.group("num")), unit, "duration")
     return tuple(found)
 

@@ -17,99 +17,16 @@ mark the whole article as spam and it yields no topic at all.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .models import Sentence, TopicHit, TopicResult
+from .text import Folded, Term, TermSet
+from .text import normalize as fold
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
-_LATIN_EDGE = re.compile(r"[a-z0-9]")
-_LATIN_WORD = re.compile(r"[a-z0-9]+")
 _OPEN_QUOTES = "'\"‘“「『"
 _CLOSE_QUOTES = "'\"’”」』"
-
-
-def fold(text: str) -> str:
-    """Matching form: width and compatibility forms folded, case folded."""
-    return unicodedata.normalize("NFKC", text).casefold()
-
-
-def compact(folded: str) -> str:
-    return re.sub(r"\s+", "", folded)
-
-
-@dataclass(frozen=True, slots=True)
-class Term:
-    """One alias or keyword, matched insensitive to case, width and spacing.
-
-    Latin terms use a word-boundary pattern (DeepSeek's matches, deepseeker
-    does not). Other scripts are compared on the text with all spaces removed,
-    so 다크 팩토리 = 다크팩토리, and particles may follow (딥시크가, 딥시크의).
-    """
-
-    text: str
-    pattern: re.Pattern[str]
-    hangul: bool
-    plain: bool               # matched as a substring of the space-free text
-    compact: str
-    words: frozenset[str]     # Latin words that must all occur before the pattern is tried
-
-    @classmethod
-    def compile(cls, text: str) -> Term:
-        folded = fold(text).strip()
-        squeezed = compact(folded)
-        latin = squeezed.isascii()
-        body = re.escape(folded).replace(r"\ ", r"[\s\-]+") if latin else r"\s*".join(re.escape(c) for c in squeezed)
-        head = r"(?<![a-z0-9])" if _LATIN_EDGE.match(squeezed[0]) else ""
-        tail = r"(?![a-z0-9])" if _LATIN_EDGE.match(squeezed[-1]) else ""
-        plain = not latin and not (head or tail)
-        return cls(text=text, pattern=re.compile(head + body + tail), hangul=bool(_HANGUL.search(squeezed)),
-                   plain=plain, compact=squeezed, words=frozenset(_LATIN_WORD.findall(folded)))
-
-    def finditer(self, folded: str) -> Iterable[re.Match[str]]:
-        return self.pattern.finditer(folded)
-
-    def search(self, folded: str, squeezed: str | None = None, words: frozenset[str] | None = None) -> bool:
-        if self.plain:
-            return self.compact in (squeezed if squeezed is not None else compact(folded))
-        if words is not None and not self.words <= words:
-            return False
-        return self.pattern.search(folded) is not None
-
-
-@dataclass(frozen=True, slots=True)
-class TermSet:
-    """Terms tested together cheaply: substring tests, and word-set checks before any regex."""
-
-    terms: tuple[Term, ...]
-    plain: tuple[str, ...]
-    others: tuple[Term, ...]
-
-    @classmethod
-    def of(cls, terms: tuple[Term, ...]) -> TermSet:
-        return cls(terms, tuple(t.compact for t in terms if t.plain), tuple(t for t in terms if not t.plain))
-
-    def any(self, text: Folded) -> bool:
-        return any(p in text.squeezed for p in self.plain) or \
-            any(t.search(text.folded, text.squeezed, text.words) for t in self.others)
-
-    def which(self, text: Folded) -> list[str]:
-        return [t.text for t in self.terms if t.search(text.folded, text.squeezed, text.words)]
-
-
-@dataclass(frozen=True, slots=True)
-class Folded:
-    """A sentence (or article) in every form the matchers need, computed once."""
-
-    folded: str
-    squeezed: str
-    words: frozenset[str]
-
-    @classmethod
-    def of(cls, text: str) -> Folded:
-        folded = fold(text)
-        return cls(folded, compact(folded), frozenset(_LATIN_WORD.findall(folded)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -204,11 +204,11 @@ class Repository:
         c, a = t.claims, t.articles
         rows = self.conn.execute(
             select(c.c.id, c.c.cluster_id, c.c.topic, c.c.text, c.c.figures, c.c.entities, c.c.tokens, a.c.url,
-                   a.c.outlet, c.c.article_id)
+                   a.c.outlet, c.c.article_id, c.c.status)
             .join(a, a.c.id == c.c.article_id).where(c.c.id.in_([r.claim_id for r in ranked])))
         return [KnownClaim(claim_id=r.id, cluster=r.cluster_id, topic=r.topic, text=r.text,
                            figures=_figures_from_json(r.figures), entities=tuple(r.entities), tokens=tuple(r.tokens),
-                           url=r.url, outlet=r.outlet, article_id=r.article_id) for r in rows]
+                           url=r.url, outlet=r.outlet, article_id=r.article_id, status=r.status) for r in rows]
 
     def save_claims(self, article_id: int, decided: Sequence[tuple[Claim, Decision, Sequence[str]]], *, url: str,
                     outlet: str | None, now: datetime, suppressed: bool = False) -> list[int]:
