@@ -104,7 +104,7 @@ class Cleaned:
 
 
 def _key(line: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", line)).casefold()
+    return _SPACES.sub("", unicodedata.normalize("NFKC", line)).casefold()
 
 
 def is_body_like(line: str, options: CleanOptions) -> bool:
@@ -118,7 +118,21 @@ def is_headline_like(line: str, options: CleanOptions) -> bool:
     return not _SENTENCE_END.search(line) or bool(_TRUNCATED.search(line)) or line.rstrip().endswith("?")
 
 
+# Literal words that must occur before a slower pattern is tried: most lines hold none of them.
+_SHARE_HINTS = ("공유", "보내기", "인쇄", "스크랩", "구독", "북마크", "좋아요", "share", "print", "tweet", "subscribe",
+                "bookmark", "分享", "打印")
+_COPYRIGHT_HINTS = ("ⓒ", "©", "(c)", "copyright", "rights reserved", "무단", "재배포", "저작권", "版权", "未经", "無断")
+_POLICY_HINTS = ("댓글", "byte", "자까지", "명예", "욕설", "비하", "인신", "관리자", "운영", "로그인", "comment",
+                 "leave a", "sign in", "评论")
+
+
+def _hinted(low: str, hints: tuple[str, ...]) -> bool:
+    return any(h in low for h in hints)
+
+
 def _is_share_row(line: str) -> bool:
+    if not _hinted(line.casefold(), _SHARE_HINTS):
+        return False
     rest = _SHARE_WORD.sub(" ", line)
     return len(rest.strip(" |·/,-")) <= 3 and rest != line
 
@@ -133,7 +147,8 @@ def _line_kind(line: str) -> str | None:
         return "share"
     if _FONT_CONTROL.match(line):
         return "font-size"
-    if len(line) <= 200 and _COPYRIGHT.search(line):
+    low = line.casefold()
+    if len(line) <= 200 and _hinted(low, _COPYRIGHT_HINTS) and _COPYRIGHT.search(line):
         return "copyright"
     if _PHOTO_CREDIT.match(line):
         return "photo-credit"
@@ -141,7 +156,8 @@ def _line_kind(line: str) -> str | None:
         return "caption"
     if _PAGE_INFO.match(line):
         return "page-info"
-    if len(line) <= 200 and _COMMENT_POLICY.search(line) and not _looks_like_reporting(line):
+    if len(line) <= 200 and _hinted(low, _POLICY_HINTS) and _COMMENT_POLICY.search(line) \
+            and not _looks_like_reporting(line):
         return "comment-policy"
     return None
 
@@ -151,13 +167,16 @@ def _looks_like_reporting(line: str) -> bool:
     return len(line) >= 60 and bool(_SENTENCE_END.search(line)) and not re.search(r"byte|자까지", line)
 
 
+_SPACES = re.compile(r"\s+")
+_BLANKS = re.compile(r"[\u200b\ufeff\xa0\t ]+")
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def clean_lines(raw_lines: list[str], options: CleanOptions, title: str | None = None) -> Cleaned:
-    lines = [_CONTROL.sub("", _ANSI.sub("", ln)) for ln in raw_lines]
-    lines = [re.sub(r"[\u200b\ufeff\xa0\t ]+", " ", unicodedata.normalize("NFC", ln)).strip() for ln in lines]
+    lines = [_CONTROL.sub("", _ANSI.sub("", ln)) if _UNSAFE.search(ln) else ln for ln in raw_lines]
+    lines = [_BLANKS.sub(" ", unicodedata.normalize("NFC", ln)).strip() for ln in lines]
     lines = [ln for ln in lines if ln]
     out = Cleaned(lines=[], title=title)
 
