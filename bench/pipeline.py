@@ -29,19 +29,22 @@ from bot.store import Store  # noqa: E402
 from pages import pages  # noqa: E402
 
 
-def best_of(rounds: int, fn) -> float:  # type: ignore[no-untyped-def]
-    times = []
+def interleaved(rounds: int, *fns) -> list[float]:  # type: ignore[no-untyped-def]
+    """Best time of each function over ``rounds``, run in turn within each round, so a noisy
+    neighbour slows the baseline and the candidates alike."""
+    best = [float("inf")] * len(fns)
     for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return best
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     docs = pages(args.pages)
     settings = load_settings()
@@ -65,9 +68,8 @@ def main() -> None:
             store.close()
 
     bare()  # warm caches and imports
-    t_bare = best_of(args.rounds, bare)
-    t_extract = best_of(args.rounds, ours_extract)
-    t_whole = best_of(args.rounds, whole)
+    ours_extract()
+    t_bare, t_extract, t_whole = interleaved(args.rounds, bare, ours_extract, whole)
     n = len(docs)
     print(f"pages: {n}, best of {args.rounds} rounds")
     print(f"baseline trafilatura.extract: {t_bare / n * 1000:.2f} ms/page")

@@ -70,6 +70,7 @@ class Article:
     author: str | None
     text: str
     removed: tuple[str, ...] = ()
+    canonical: str | None = None   # the page's own <link rel=canonical>, when it names the same site
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,7 +70,8 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
     topics = match_topics(sents, ctx.topics, article.title)
     claims = find_claims(sents, topics, ctx.claims)
 
-    article_id, is_new = repo.save_article(article, canonical_url(doc.url), topics=topics.topics, spam=topics.spam,
+    key = canonical_url(doc.url, article.canonical)
+    article_id, is_new = repo.save_article(article, key, topics=topics.topics, spam=topics.spam,
                                            spam_reason=topics.spam_reason, now=now, feed_id=feed_id)
     since = now - timedelta(days=ctx.retention_days)
     outcomes: list[ClaimOutcome] = []

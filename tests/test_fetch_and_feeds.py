@@ -183,3 +183,57 @@ def test_a_failing_feed_is_a_result_not_an_exception(http_server: LocalServer, t
     result = poll_feed(http_server.url("/missing"), fetcher(), store, ctx, datetime(2025, 1, 22, tzinfo=UTC))
     assert result.status == "error" and "HTTP 404" in (result.error or "")
     store.close()
+
+
+def test_canonical_link_folds_mobile_and_amp_copies_but_not_other_sites() -> None:
+    from bot.extract import canonical_url
+
+    assert canonical_url("https://m.news.example/a/1?utm_source=x", "https://www.news.example/a/1") == \
+        canonical_url("https://news.example/amp/a/1", "https://www.news.example/a/1")
+    assert canonical_url("https://news.example/view.php?idxno=5&utm_medium=rss") == \
+        "https://news.example/view.php?idxno=5"
+    assert canonical_url("https://evil.example/copy", "https://news.example/a/1") == "https://evil.example/copy"
+
+
+def test_the_same_article_through_two_feeds_is_stored_once(http_server: LocalServer, tmp_path: Path) -> None:
+    page = ("<html><head><link rel='canonical' href='{base}/news/7'></head><body><article><p>오픈AI와 소프트뱅크의 "
+            "스타게이트 프로젝트가 텍사스에 데이터센터를 짓는다고 밝혔다.</p></article></body></html>")
+    for path in ("/news/7", "/m/news/7"):
+        http_server.routes[path] = respond(200, page.format(base=http_server.base).encode(),
+                                           {"Content-Type": "text/html; charset=utf-8"})
+    feed = '<rss version="2.0"><channel><title>f</title><item><link>{}</link></item></channel></rss>'
+    http_server.routes["/a.xml"] = respond(200, feed.format(http_server.url("/news/7?utm_source=a")).encode())
+    http_server.routes["/b.xml"] = respond(200, feed.format(http_server.url("/m/news/7")).encode())
+    topics, _ = load_topics(ROOT / "config" / "topics.toml")
+    ctx = Context(extract=ExtractOptions(), topics=topics, claims=ClaimOptions())
+    store = Store.open(f"sqlite:///{tmp_path}/two.db")
+    now = datetime(2025, 1, 22, tzinfo=UTC)
+    a = poll_feed(http_server.url("/a.xml"), fetcher(), store, ctx, now)
+    b = poll_feed(http_server.url("/b.xml"), fetcher(), store, ctx, now)
+    assert (a.new_articles, b.new_articles) == (1, 0)
+    store.close()
+
+
+def test_a_feed_served_with_the_wrong_content_type_still_parses(http_server: LocalServer) -> None:
+    http_server.routes["/rss"] = respond(200, RSS.format(enc="utf-8", base=http_server.base).encode(),
+                                         {"Content-Type": "text/plain; charset=utf-8"})
+    assert len(parse_feed(fetcher().get(http_server.url("/rss"))).items) == 2
+
+
+def test_corrupted_feeds_never_crash_the_feed_stage(tmp_path: Path) -> None:
+    from bench.feed_fuzz import run as fuzz
+
+    atom = ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+            '<entry><title>딥시크</title><link href="/a/1"/><id>tag:x,2025:1</id><updated>2025-01-20T00:00:00Z</updated>'
+            '<content type="html">&lt;p&gt;본문&lt;/p&gt;</content></entry></feed>')
+    rdf = ('<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+           'xmlns="http://purl.org/rss/1.0/"><channel rdf:about="x"><title>t</title></channel>'
+           '<item rdf:about="http://x/1"><title>i</title><link>http://x/1</link></item></rdf:RDF>')
+    files = []
+    for name, body in (("rss.xml", RSS.format(enc="euc-kr", base="http://x").encode("cp949")),
+                       ("atom.xml", atom.encode()), ("rdf.xml", rdf.encode())):
+        (tmp_path / name).write_bytes(body)
+        files.append(tmp_path / name)
+    outcome = fuzz(files, copies=300)
+    assert sum(outcome.values()) == 903
+    assert not [k for k in outcome if k.startswith("crash")], outcome

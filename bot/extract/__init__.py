@@ -67,6 +67,7 @@ def extract(doc: Document, options: ExtractOptions) -> Article:
         author=meta.get("author") or cleaned.author,
         text="\n".join(cleaned.lines),
         removed=tuple(cleaned.removed),
+        canonical=meta.get("url") if same_site(meta.get("url"), doc.url) else None,
     )
 
 
@@ -113,7 +114,7 @@ def _metadata(html: str, url: str | None) -> dict[str, str | None]:
         meta = extract_metadata(tree, default_url=url)
     except Exception:  # metadata is a bonus; a broken head must not lose the article
         return {}
-    return {"title": meta.title, "date": meta.date, "author": meta.author, "sitename": meta.sitename}
+    return {"title": meta.title, "date": meta.date, "author": meta.author, "sitename": meta.sitename, "url": meta.url}
 
 
 def _plain_text_of(html: str) -> list[str]:
@@ -133,12 +134,29 @@ def _plain_text_of(html: str) -> list[str]:
     return [ln.strip() for ln in root.text_content().splitlines() if ln.strip()]
 
 
-def canonical_url(url: str) -> str:
-    """One key per article: tracking parameters and fragments gone, host lower-cased.
+_MOBILE_PREFIX = re.compile(r"^(?:www|m|mobile|amp)\.")
+
+
+def _site(url: str | None) -> str | None:
+    host = urlsplit(url).hostname if url and "://" in url else None
+    return _MOBILE_PREFIX.sub("", host) if host else None
+
+
+def same_site(declared: str | None, url: str) -> bool:
+    """A canonical link is trusted only for the page's own site (m. and amp. variants folded),
+    so no page can claim another outlet's article and have it skipped."""
+    return bool(declared) and declared.startswith(("http://", "https://")) and _site(declared) == _site(url)
+
+
+def canonical_url(url: str, declared: str | None = None) -> str:
+    """One key per article: the page's canonical link when it names the same site, else its URL;
+    tracking parameters and fragments gone, host lower-cased.
 
     courlan's non-strict mode keeps parameters that identify the article (idxno,
     aid, no), which its strict mode would drop and so merge different articles.
     """
+    if declared and same_site(declared, url):
+        url = declared
     if not url.startswith(("http://", "https://")):
         return url
     try:

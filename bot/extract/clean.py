@@ -14,8 +14,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-# A line ends like a sentence: 다. 요. 。 ! ? or a closing quote after them.
-_SENTENCE_END = re.compile(r"(?:[.!?。！？]|[다요음함됨임])[\"'”’」』)\]]*\s*$")
+# A line ends like a sentence: a stop (. ! ? 。) or the verb ending 다, perhaps inside quotes.
+# Not a bare 요/음: 필요, 수요, 중요 are nouns that end headlines.
+_SENTENCE_END = re.compile(r"(?:[.!?。！？]|다)[\"'”’」』)\]]*\s*$")
 _TRUNCATED = re.compile(r"(?:\.\.|…)\s*$")
 
 _LIST_HEADING = re.compile(
