@@ -482,17 +482,18 @@ def digest(mode: str, fmt: str, config_path: Path | None) -> None:
         click.echo(render_text(built, options))
 
 
-def service_for(settings: Settings, store: Store, notifier: Notifier) -> Service:
-    feeds = settings.bot.feeds
-    options = ServiceOptions(
-        poll_seconds=settings.bot.schedule.poll_seconds, digest_cron=settings.bot.schedule.digest_cron,
-        prune_cron=settings.bot.schedule.prune_cron, timezone=settings.bot.timezone,
-        retention_days=settings.bot.limits.retention_days,
+def service_options(settings: Settings) -> ServiceOptions:
+    feeds, schedule = settings.bot.feeds, settings.bot.schedule
+    return ServiceOptions(
+        poll_seconds=schedule.poll_seconds, digest_cron=schedule.digest_cron, prune_cron=schedule.prune_cron,
+        timezone=settings.bot.timezone, retention_days=settings.bot.limits.retention_days,
         feed_intervals={f.url: f.interval_seconds for f in feeds if f.interval_seconds},
         feed_seed_history={f.url: f.seed_history for f in feeds}, feed_names={f.url: f.name for f in feeds},
         channel=settings.bot.slack.channel, post_empty=settings.bot.slack.post_empty,
+        concurrency=schedule.concurrency, per_host=schedule.per_host, lease_seconds=schedule.lease_seconds,
+        max_backoff_seconds=schedule.max_backoff_seconds, error_threshold=schedule.error_threshold,
+        digest_every_seconds=schedule.digest_every_seconds, health_port=schedule.health_port,
     )
-    return Service(options, store, fetcher_for(settings), notifier, build_context(settings), settings.topic_names)
 
 
 @main.command()
@@ -502,9 +503,10 @@ def service_for(settings: Settings, store: Store, notifier: Notifier) -> Service
 def run(config_path: Path | None, console: bool) -> None:
     """Run the service: poll feeds, post digests on schedule, prune old history.
 
-    Logs are JSON lines on stdout. SIGTERM or SIGINT finishes the feed in hand
-    and exits 0. Feeds come from bot.toml and are synced into the database on
-    start; edit the file and restart to change them.
+    Logs are JSON lines on stdout; /healthz and /metrics listen on
+    schedule.health_port. SIGTERM or SIGINT finishes the feed in hand and exits
+    0. Feeds come from bot.toml: edit it and send SIGHUP (or restart) to add or
+    remove feeds. Any number of workers may share one PostgreSQL database.
 
     \b
     Example:
@@ -516,8 +518,10 @@ def run(config_path: Path | None, console: bool) -> None:
         raise ConfigError(str(settings.path), "no [[feeds]] configured", "add at least one feed to run the service")
     configure_logging()
     store = Store.open(settings.database_url)
+    service = Service(service_options(settings), store, fetcher_for(settings), notifier, build_context(settings),
+                      settings.topic_names)
     try:
-        service_for(settings, store, notifier).run()
+        service.run(reload=lambda: service_options(load_settings(config_path)))
     finally:
         store.close()
 

@@ -47,9 +47,18 @@ class FeedConfig(_Strict):
 
 
 class ScheduleConfig(_Strict):
-    poll_seconds: int = Field(default=900, ge=10)
+    poll_seconds: int = Field(default=900, ge=1)
     digest_cron: str = "0 9,18 * * *"
+    # Instead of the cron: a digest every N seconds (for tests and very busy channels).
+    digest_every_seconds: int | None = Field(default=None, ge=1)
     prune_cron: str = "30 3 * * *"
+    concurrency: int = Field(default=8, ge=1, le=64)
+    per_host: int = Field(default=2, ge=1, le=16)
+    lease_seconds: int = Field(default=600, ge=1)
+    max_backoff_seconds: int = Field(default=6 * 3600, ge=60)
+    # A feed failing this many polls in a row is named in the digest and announced in Slack.
+    error_threshold: int = Field(default=3, ge=1)
+    health_port: int | None = Field(default=8080, ge=0, le=65535)
 
     @field_validator("digest_cron", "prune_cron")
     @classmethod

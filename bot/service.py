@@ -24,13 +24,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from .delivery import Notifier
+from .errors import ClaimbotError, DeliveryError
 from .fetch import Fetcher
 from .models import DigestStats
 from .pipeline import Context, PollResult, poll_feed, send_digest
@@ -56,6 +59,26 @@ class ServiceOptions:
     lease_seconds: int = 600
     max_backoff_seconds: int = 6 * 3600
     error_threshold: int = 3
+    digest_every_seconds: int | None = None
+    health_port: int | None = None
+
+
+class Metrics:
+    """Prometheus metrics in a registry of their own (one per service, so tests never collide)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.polls = Counter("claimbot_polls_total", "Feed polls by outcome", ["status"], registry=self.registry)
+        self.errors = Counter("claimbot_item_errors_total", "Articles that could not be fetched or read",
+                              registry=self.registry)
+        self.articles = Counter("claimbot_articles_total", "New articles stored", registry=self.registry)
+        self.claims = Counter("claimbot_claims_total", "Claims decided", ["status"], registry=self.registry)
+        self.digest_seconds = Histogram("claimbot_digest_seconds", "Time to build and post a digest",
+                                        registry=self.registry)
+        self.feeds_in_error = Gauge("claimbot_feeds_in_error", "Feeds failing at or over the threshold",
+                                    registry=self.registry)
+        self.last_poll = Gauge("claimbot_last_poll_timestamp_seconds", "When a poll last finished",
+                               registry=self.registry)
 
 
 def next_poll(now: datetime, interval: float, *, error_count: int = 0, retry_after: float | None = None,
@@ -110,12 +133,23 @@ class Service:
         self.worker_id = worker_id or f"{socket.gethostname()}-{id(self):x}"
         self.stopping = threading.Event()
         self.stats = {"polled": 0, "articles": 0, "claims": 0, "repeats": 0}
+        self.metrics = Metrics()
+        self.scheduler: BlockingScheduler | None = None
+        self.last_poll: float | None = None
         self._host_slots: dict[str, threading.Semaphore] = {}
         self._lock = threading.Lock()
 
-    def sync_feeds(self) -> None:
+    def sync_feeds(self, *, remove_missing: bool = False) -> None:
         with self.store.transaction() as repo:
-            repo.sync_feeds(list(self.options.feed_names.items()), self.clock())
+            gone = repo.sync_feeds(list(self.options.feed_names.items()), self.clock(), remove_missing=remove_missing)
+        if gone:
+            event("feeds_removed", feeds=gone)
+
+    def reload(self, options: ServiceOptions) -> None:
+        """SIGHUP: take the feeds (and their settings) from the re-read config."""
+        self.options = options
+        self.sync_feeds(remove_missing=True)
+        event("reloaded", feeds=len(options.feed_names))
 
     # --- jobs -------------------------------------------------------------------
 
@@ -154,15 +188,59 @@ class Service:
             self.stats["articles"] += result.new_articles
             self.stats["claims"] += result.new_claims + result.repeats
             self.stats["repeats"] += result.repeats
+            self.last_poll = time.time()
+        m = self.metrics
+        m.polls.labels(result.status).inc()
+        m.errors.inc(len(result.item_errors))
+        m.articles.inc(result.new_articles)
+        m.claims.labels("new").inc(result.new_claims)
+        m.claims.labels("repeat").inc(result.repeats)
+        m.last_poll.set(time.time())
         event("poll", feed=feed.url, status=result.status, new_articles=result.new_articles,
               new_claims=result.new_claims, repeats=result.repeats, item_errors=len(result.item_errors),
               error=result.error, seeded=seed, ms=result.ms, next_poll=when.isoformat())
+        self._announce_health(feed, ok, result.error)
         return result
 
+    def _announce_health(self, feed: FeedState, ok: bool, error: str | None) -> None:
+        """Say so in Slack when a feed crosses the failure threshold, and when it recovers.
+
+        The feed's lease makes this worker the only one polling it, so each
+        change is announced once.
+        """
+        threshold = self.options.error_threshold
+        name = self.options.feed_names.get(feed.url) or feed.url
+        if not ok and feed.error_count + 1 == threshold:
+            text = f"Feed failing: {name} ({feed.url}) failed {threshold} polls in a row. Last error: {error}"
+        elif ok and feed.error_count >= threshold:
+            text = f"Feed recovered: {name} ({feed.url}) is polling again after {feed.error_count} failures."
+        else:
+            return
+        try:
+            self.notifier.alert(text)
+            event("feed_alert", feed=feed.url, recovered=ok)
+        except DeliveryError as exc:
+            event("feed_alert_failed", feed=feed.url, error=str(exc))
+
     def digest(self) -> None:
+        """Post the digest, once across all workers: the lock picks one, and a digest sent in the
+        last minute means another worker already served this tick."""
+        with self.store.exclusive("claimbot-digest") as mine:
+            if not mine:
+                event("digest_skipped", reason="another worker is posting it")
+                return
+            with self.store.transaction() as repo:
+                if repo.recent_digest(self.clock() - timedelta(seconds=min(60, self.options.digest_every_seconds
+                                                                           or 60) * 0.9)):
+                    event("digest_skipped", reason="already sent for this tick")
+                    return
+            self._digest()
+
+    def _digest(self) -> None:
         now = self.clock()
         with self.store.transaction() as repo:
             failing = [f for f in repo.feed_states() if f.error_count >= self.options.error_threshold]
+        self.metrics.feeds_in_error.set(len(failing))
         with self._lock:
             stats = DigestStats(feeds_polled=self.stats["polled"], articles_read=self.stats["articles"],
                                 claims_seen=self.stats["claims"], repeats_folded=self.stats["repeats"],
@@ -173,6 +251,7 @@ class Service:
         if outcome.receipt is not None:
             with self._lock:
                 self.stats = {"polled": 0, "articles": 0, "claims": 0, "repeats": 0}
+        self.metrics.digest_seconds.observe(time.monotonic() - started)
         event("digest", claims=len(outcome.digest.claim_ids), sent=outcome.receipt is not None, error=outcome.error,
               ms=int((time.monotonic() - started) * 1000))
 
@@ -183,8 +262,52 @@ class Service:
 
     # --- the process ---------------------------------------------------------------
 
-    def run(self) -> None:
-        """Block until SIGTERM or SIGINT; then finish the feed in hand and return."""
+    def health(self) -> tuple[bool, dict[str, object]]:
+        """Scheduler alive, database reachable, and how long since the last poll."""
+        db_ok = True
+        try:
+            with self.store.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception:  # any driver error means unreachable
+            db_ok = False
+        alive = self.scheduler is not None and self.scheduler.running
+        age = None if self.last_poll is None else round(time.time() - self.last_poll, 1)
+        stale = age is not None and age > 3 * self.options.poll_seconds + 60
+        return alive and db_ok and not stale, {"scheduler": alive, "database": db_ok, "last_poll_age_seconds": age}
+
+    def serve_health(self, port: int) -> ThreadingHTTPServer:
+        """/healthz and /metrics on a port of their own, in a daemon thread."""
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                if self.path.startswith("/metrics"):
+                    body, status, kind = generate_latest(service.metrics.registry), 200, CONTENT_TYPE_LATEST
+                elif self.path.startswith("/healthz"):
+                    ok, detail = service.health()
+                    body, status, kind = json.dumps(detail).encode(), 200 if ok else 503, "application/json"
+                else:
+                    body, status, kind = b"not found", 404, "text/plain"
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        server = ThreadingHTTPServer(("0.0.0.0", port), Handler)  # noqa: S104 - inside a container
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True, name="health").start()
+        event("health_endpoint", port=server.server_address[1])
+        return server
+
+    def run(self, reload: Callable[[], ServiceOptions] | None = None) -> None:
+        """Block until SIGTERM or SIGINT; then finish the feed in hand and return.
+
+        SIGHUP calls ``reload`` and takes the feeds from the config it returns.
+        """
         self.sync_feeds()
         scheduler = BlockingScheduler(timezone=self.options.timezone, job_defaults={
             # Starved or late jobs still run once (not once per missed tick), up to a whole interval late.
@@ -192,9 +315,10 @@ class Service:
         })
         scheduler.add_job(self.poll_due, IntervalTrigger(seconds=self.options.poll_seconds), id="poll",
                           name="poll due feeds", next_run_time=datetime.now(UTC))
-        scheduler.add_job(self.digest, CronTrigger.from_crontab(self.options.digest_cron,
-                                                                timezone=self.options.timezone),
-                          id="digest", name="post the digest")
+        digest_trigger = IntervalTrigger(seconds=self.options.digest_every_seconds) \
+            if self.options.digest_every_seconds else \
+            CronTrigger.from_crontab(self.options.digest_cron, timezone=self.options.timezone)
+        scheduler.add_job(self.digest, digest_trigger, id="digest", name="post the digest")
         scheduler.add_job(self.prune, CronTrigger.from_crontab(self.options.prune_cron, timezone=self.options.timezone),
                           id="prune", name="prune old clusters")
 
@@ -203,9 +327,21 @@ class Service:
             self.stopping.set()
             threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
 
+        def hangup(_signum: int, _frame: object) -> None:
+            if reload is not None:
+                try:
+                    self.reload(reload())
+                except ClaimbotError as exc:
+                    event("reload_failed", error=str(exc))  # keep running on the old config
+
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGHUP, hangup)
+        health = self.serve_health(self.options.health_port) if self.options.health_port is not None else None
+        self.scheduler = scheduler
         event("start", worker=self.worker_id, feeds=len(self.options.feed_names),
               poll_seconds=self.options.poll_seconds, digest_cron=self.options.digest_cron)
         scheduler.start()
+        if health is not None:
+            health.shutdown()
         event("stopped", worker=self.worker_id)

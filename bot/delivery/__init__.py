@@ -29,3 +29,7 @@ class Notifier(Protocol):
     def already_sent(self, digest_id: int, channel: str | None) -> Receipt | None:
         """After a crash: was this digest posted before its row was marked sent?"""
         ...
+
+    def alert(self, text: str) -> None:
+        """A short operational notice (a feed failing or recovering); raises DeliveryError."""
+        ...

@@ -30,3 +30,7 @@ class ConsoleNotifier:
 
     def already_sent(self, digest_id: int, channel: str | None) -> Receipt | None:
         return None
+
+    def alert(self, text: str) -> None:
+        self.stream.write(f"[alert] {text}\n")
+        self.stream.flush()

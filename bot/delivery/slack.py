@@ -20,7 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.handler import RetryHandler
 
-from ..digest import DigestOptions, Message, render_messages
+from ..digest import DigestOptions, Message, escape, render_messages
 from ..errors import DeliveryError
 from ..models import Digest
 from . import Receipt
@@ -119,6 +119,11 @@ class SlackNotifier:
         return None
 
 
+    def alert(self, text: str) -> None:
+        self._post(self.channel_id(), Message(text=text, blocks=(
+            {"type": "section", "text": {"type": "mrkdwn", "text": escape(text)}},)), None, None)
+
+
 class WebhookNotifier:
     """Incoming webhooks have no threads: the single-message layout, split as needed."""
 
@@ -144,3 +149,8 @@ class WebhookNotifier:
 
     def already_sent(self, digest_id: int, channel: str | None) -> Receipt | None:
         return None  # a webhook cannot read history; a digest left 'sending' is re-sent
+
+    def alert(self, text: str) -> None:
+        response = self.client.send(text=escape(text))
+        if response.status_code != 200:
+            raise DeliveryError("slack webhook", f"HTTP {response.status_code} for an alert", "it is retried next poll")

@@ -75,6 +75,26 @@ class Store:
             raise StoreError(_redact(str(self.engine.url)), f"database error ({exc.orig})",
                              "check that the database is reachable and not locked by another process") from None
 
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """Yields whether this process holds the named lock; another worker holding it means skip.
+
+        PostgreSQL: a session advisory lock, released on exit or when the process dies.
+        SQLite runs one worker, so the lock is always ours.
+        """
+        if self.engine.dialect.name != "postgresql":
+            yield True
+            return
+        key = int(hashlib.sha1(name.encode()).hexdigest()[:15], 16)
+        with self.engine.connect() as conn:
+            got = bool(conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({key})").scalar())
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.exec_driver_sql(f"SELECT pg_advisory_unlock({key})")
+                conn.commit()
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -307,13 +327,24 @@ class Repository:
 
     # --- feeds ----------------------------------------------------------------
 
-    def sync_feeds(self, feeds: Sequence[tuple[str, str | None]], now: datetime) -> None:
-        """Make the feeds table hold the configured feeds; new ones are due at once."""
-        if not feeds:
-            return
-        self.conn.execute(self._insert_ignore(t.feeds, ["url"]),
-                          [{"url": url, "name": name, "next_poll_at": now, "error_count": 0, "seeded": False}
-                           for url, name in feeds])
+    def sync_feeds(self, feeds: Sequence[tuple[str, str | None]], now: datetime, *,
+                   remove_missing: bool = False) -> list[str]:
+        """Make the feeds table hold the configured feeds; new ones are due at once.
+
+        With ``remove_missing`` (a config reload) feeds no longer configured are
+        removed; their articles and claims stay. Returns the removed URLs.
+        """
+        if feeds:
+            self.conn.execute(self._insert_ignore(t.feeds, ["url"]),
+                              [{"url": url, "name": name, "next_poll_at": now, "error_count": 0, "seeded": False}
+                               for url, name in feeds])
+        if not remove_missing:
+            return []
+        keep = [url for url, _ in feeds]
+        gone = [r[0] for r in self.conn.execute(select(t.feeds.c.url).where(t.feeds.c.url.not_in(keep)))]
+        if gone:
+            self.conn.execute(t.feeds.delete().where(t.feeds.c.url.in_(gone)))
+        return gone
 
     def lease_due_feeds(self, now: datetime, owner: str, limit: int, lease_for: timedelta) -> list[FeedState]:
         """Claim up to ``limit`` due feeds for one worker until the lease expires.
@@ -349,6 +380,11 @@ class Repository:
             values.update(error_count=current.error_count + 1, last_error=(error or "")[:2000],
                           error_since=current.error_since or now)
         self.conn.execute(update(f).where(f.c.id == feed_id).values(**values))
+
+    def recent_digest(self, since: datetime) -> bool:
+        """Was a digest sent since then? Workers woken by the same cron tick post it once."""
+        return self.conn.execute(select(t.digests.c.id).where(t.digests.c.state == "sent",
+                                                              t.digests.c.created_at >= since)).first() is not None
 
     def feed_states(self) -> list[FeedState]:
         return [_feed_state(r) for r in self.conn.execute(select(t.feeds).order_by(t.feeds.c.url))]

@@ -1,0 +1,18 @@
+"""The shared language toolkit: sentences, content words, figures, and terms for ko/zh/ja/en.
+
+Pure functions and small frozen types; stages import from here as they do
+from ``models``.
+"""
+
+from __future__ import annotations
+
+from .figures import figures, parse_korean_amount
+from .script import is_cjk, is_hangul, normalize
+from .sentences import is_section_heading, sentences, split_sentences
+from .terms import Folded, Lexicon, Term, TermSet, compact
+from .tokens import content_tokens, strip_particle
+
+__all__ = [
+    "Folded", "Lexicon", "Term", "TermSet", "compact", "content_tokens", "figures", "is_cjk", "is_hangul",
+    "is_section_heading", "normalize", "parse_korean_amount", "sentences", "split_sentences", "strip_particle",
+]

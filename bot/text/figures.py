@@ -1,0 +1,143 @@
+"""Figures normalised to (value, unit, kind), comparable across languages:
+130조 원 = 1.3e14 KRW, 24亿元 = 2.4 billion yuan = 24억 위안, 100배, 10분의 1, 99%."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ..models import Figure
+from .tokens import content_tokens
+
+_NUM = r"\d+(?:[,，]\d{3})*(?:\.\d+)?"
+_KO_BIG = {"만": 1e4, "억": 1e8, "조": 1e12, "경": 1e16}
+_ZH_BIG = {"万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8, "万亿": 1e12, "兆": 1e12}
+_EN_BIG = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9,
+           "b": 1e9, "trillion": 1e12, "tn": 1e12, "t": 1e12}
+_CURRENCY = {
+    "원": "KRW", "krw": "KRW", "₩": "KRW", "won": "KRW",
+    "달러": "USD", "$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD", "美元": "USD", "ドル": "USD",
+    "위안": "CNY", "元": "CNY", "韩元": "KRW", "日元": "JPY", "港元": "HKD", "yuan": "CNY", "cny": "CNY", "rmb": "CNY", "人民币": "CNY", "위안화": "CNY",
+    "엔": "JPY", "円": "JPY", "yen": "JPY", "jpy": "JPY", "¥": "JPY",
+    "유로": "EUR", "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "欧元": "EUR",
+    "파운드": "GBP", "£": "GBP", "gbp": "GBP",
+}
+_COUNTERS = {
+    "명": "people", "people": "people", "workers": "people", "employees": "people", "人": "people", "名": "people",
+    "개": "items", "대": "units", "곳": "sites", "건": "cases", "종": "kinds", "층": "layers", "톤": "tons",
+    "units": "units", "robots": "units", "台": "units", "个": "items", "家": "sites", "층의": "layers",
+    "tons": "tons", "吨": "tons", "메가와트": "MW", "mw": "MW", "gw": "GW", "기가와트": "GW", "兆瓦": "MW",
+    "gigawatt": "GW", "gigawatts": "GW", "megawatt": "MW", "megawatts": "MW", "吉瓦": "GW",
+    "나노": "nm", "nm": "nm",
+}
+
+_KO_AMOUNT = re.compile(
+    rf"(?P<amount>(?:{_NUM}\s*[만억조경]\s*)+(?:{_NUM})?|{_NUM})\s*(?P<unit>원|달러|위안화|위안|엔|유로|파운드)?"
+)
+_ZH_AMOUNT = re.compile(rf"(?P<num>{_NUM})\s*(?P<big>万亿|万|萬|亿|億|兆)?\s*(?P<unit>美元|欧元|韩元|日元|港元|人民币|元|円|ドル)")
+_EN_AMOUNT = re.compile(
+    rf"(?P<sym>[$€£₩¥])\s*(?P<num>{_NUM})\s*(?P<big>trillion|billion|million|thousand|tn|bn|mn|[kmbt])?\b"
+    rf"|(?P<num2>{_NUM})\s*(?P<big2>trillion|billion|million|thousand|tn|bn|mn)?\s*"
+    r"(?P<unit>dollars?|usd|yuan|cny|rmb|won|krw|yen|jpy|euros?|eur)\b",
+    re.IGNORECASE,
+)
+_HALF = re.compile(r"half\s+a\s+(?P<big>trillion|billion|million)\s+(?P<unit>dollars?|yuan|euros?|won|yen)",
+                   re.IGNORECASE)
+_PERCENT = re.compile(rf"(?P<num>{_NUM})\s*(?:%|％|퍼센트|percent\b|per cent\b)|百分之(?P<zh>{_NUM})", re.IGNORECASE)
+_MULTIPLE = re.compile(rf"(?P<num>{_NUM})\s*(?:배|倍|x\b|×|times\b|-fold\b|fold\b)", re.IGNORECASE)
+_FRACTION = re.compile(rf"(?P<den>{_NUM})\s*분의\s*(?P<nom>{_NUM})|(?P<zden>{_NUM})\s*分之\s*(?P<znom>{_NUM})")
+_RANK = re.compile(rf"(?P<num>{_NUM})\s*(?:위|등|位)(?![a-z])|(?:no\.|number)\s*(?P<en>{_NUM})\b", re.IGNORECASE)
+_YEAR = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:년|年)")
+_DURATION = re.compile(rf"(?P<num>{_NUM})\s*(?P<u>년|개월|주|일|시간|years?|months?|weeks?|days?|hours?|天|个月|小时|周)"
+                       r"\s*(?:간|동안|에 걸쳐|연속|이내|만에)?", re.IGNORECASE)
+_COUNT = re.compile(
+    rf"(?P<num>{_NUM})\s*(?P<big>[만억천])?\s*(?P<unit>명|개|대|곳|건|종|층|톤|메가와트|기가와트|나노|人|名|台|个|家|吨|兆瓦"
+    r"|people|workers|employees|units|robots|tons|mw|gw|nm|gigawatts?|megawatts?|吉瓦)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+_WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+_WORD_NUMBER = re.compile(r"(?<![a-z])(?<!half )(" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) +
+                          r")(?=\s+(?:gigawatts?|megawatts?|trillion|billion|million)\b)", re.IGNORECASE)
+
+
+def _to_float(num: str) -> float:
+    return float(num.replace(",", "").replace("，", ""))
+
+
+def parse_korean_amount(amount: str) -> float | None:
+    """``1경4,578조`` -> 1.4578e16, ``2만 5000`` -> 25000, ``9조3052억`` -> 9.3052e12."""
+    total = 0.0
+    rest = amount.replace(" ", "")
+    for num, big in re.findall(rf"({_NUM})([만억조경]?)", rest):
+        value = _to_float(num)
+        total += value * _KO_BIG[big] if big else value
+    return total or None
+
+
+def figures(text: str) -> tuple[Figure, ...]:
+    """Every figure in a sentence as (value, unit, kind), comparable across languages."""
+    found: list[Figure] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(m: re.Match[str], value: float, unit: str, kind: str) -> None:
+        span = (m.start(), m.end())
+        if any(s < span[1] and span[0] < e for s, e in taken):
+            return
+        taken.append(span)
+        window = folded[max(0, span[0] - 24):span[0]] + " " + folded[span[1]:span[1] + 16]
+        context = tuple(t for t in content_tokens(window) if not any(ch.isdigit() for ch in t))
+        found.append(Figure(value=round(value, 6), unit=unit, kind=kind, text=m.group(0).strip(),  # type: ignore[arg-type]
+                            context=context))
+
+    folded = unicodedata.normalize("NFKC", text)
+    # "one gigawatt", "two billion dollars": spelled-out small numbers become digits first.
+    folded = _WORD_NUMBER.sub(lambda m: str(_WORD_NUMBERS[m.group(1).lower()]), folded)
+    for m in _HALF.finditer(folded):
+        add(m, 0.5 * _EN_BIG[m.group("big").lower()], _CURRENCY.get(m.group("unit").lower(), "USD"), "money")
+    for m in _ZH_AMOUNT.finditer(folded):
+        big = _ZH_BIG.get(m.group("big") or "", 1)
+        add(m, _to_float(m.group("num")) * big, _CURRENCY[m.group("unit")], "money")
+    for m in _EN_AMOUNT.finditer(folded):
+        if m.group("sym"):
+            sym = "$" if m.group("sym") == "$" else m.group("sym")
+            big = _EN_BIG.get((m.group("big") or "").lower(), 1)
+            add(m, _to_float(m.group("num")) * big, _CURRENCY.get(sym, "USD"), "money")
+        else:
+            big = _EN_BIG.get((m.group("big2") or "").lower(), 1)
+            add(m, _to_float(m.group("num2")) * big, _CURRENCY[m.group("unit").lower()], "money")
+    for m in _FRACTION.finditer(folded):
+        den = m.group("den") or m.group("zden")
+        nom = m.group("nom") or m.group("znom")
+        if _to_float(den):
+            add(m, _to_float(nom) / _to_float(den), "x", "multiple")
+    for m in _PERCENT.finditer(folded):
+        add(m, _to_float(m.group("num") or m.group("zh")), "%", "percent")
+    for m in _MULTIPLE.finditer(folded):
+        add(m, _to_float(m.group("num")), "x", "multiple")
+    for m in _YEAR.finditer(folded):
+        add(m, float(m.group("y")), "year", "date")
+    for m in _RANK.finditer(folded):
+        add(m, _to_float(m.group("num") or m.group("en")), "rank", "rank")
+    for m in _KO_AMOUNT.finditer(folded):
+        if not m.group("unit") and not re.search("[만억조경]", m.group("amount")):
+            continue
+        value = parse_korean_amount(m.group("amount"))
+        if value is None:
+            continue
+        unit = m.group("unit")
+        if unit:
+            add(m, value, _CURRENCY[unit], "money")
+        elif not re.match(r"\s*(?:명|개|대|곳|건|종|층|톤)", folded[m.end():]):
+            add(m, value, "", "number")
+    for m in _COUNT.finditer(folded):
+        big = {"만": 1e4, "억": 1e8, "천": 1e3}.get(m.group("big") or "", 1)
+        add(m, _to_float(m.group("num")) * big, _COUNTERS[m.group("unit").lower()], "count")
+    for m in _DURATION.finditer(folded):
+        unit = m.group("u").lower().rstrip("s")
+        unit = {"년": "year", "개월": "month", "주": "week", "일": "day", "시간": "hour", "天": "day", "个月": "month",
+                "小时": "hour", "周": "week"}.get(unit, unit)
+        add(m, _to_float(m.group("num")), unit, "duration")
+    return tuple(found)

@@ -1,0 +1,22 @@
+"""Script classes and the matching form of text, shared by the rest of the toolkit."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+HANGUL_RANGE = "\uac00-\ud7a3"
+CJK_RANGE = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+
+
+def normalize(text: str) -> str:
+    """Fold width and compatibility forms for matching; never for text shown to people."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def is_hangul(ch: str) -> bool:
+    return "\uac00" <= ch <= "\ud7a3"
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(re.match(f"[{CJK_RANGE}]", ch))

@@ -1,0 +1,131 @@
+"""Aliases, keywords and the cross-language lexicon, matched insensitive to case, width and spacing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .script import HANGUL_RANGE, normalize
+
+_HANGUL_RE = re.compile(f"[{HANGUL_RANGE}]")
+_LATIN_EDGE = re.compile(r"[a-z0-9]")
+_LATIN_WORD = re.compile(r"[a-z0-9]+")
+
+
+def compact(folded: str) -> str:
+    return re.sub(r"\s+", "", folded)
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One alias or keyword, matched insensitive to case, width and spacing.
+
+    Latin terms use a word-boundary pattern (DeepSeek's matches, deepseeker
+    does not). Other scripts are compared on the text with all spaces removed,
+    so 다크 팩토리 = 다크팩토리, and particles may follow (딥시크가, 딥시크의).
+    """
+
+    text: str
+    pattern: re.Pattern[str]
+    hangul: bool
+    plain: bool               # matched as a substring of the space-free text
+    compact: str
+    words: frozenset[str]     # Latin words that must all occur before the pattern is tried
+
+    @classmethod
+    def compile(cls, text: str) -> Term:
+        """A trailing ``*`` on a Latin term matches any ending: ``block*`` = block, blocks, blocked."""
+        folded = normalize(text).strip()
+        prefix = folded.endswith("*")
+        folded = folded.rstrip("*")
+        squeezed = compact(folded)
+        latin = squeezed.isascii()
+        body = re.escape(folded).replace(r"\ ", r"[\s\-]+") if latin else r"\s*".join(re.escape(c) for c in squeezed)
+        head = r"(?<![a-z0-9])" if _LATIN_EDGE.match(squeezed[0]) else ""
+        tail = r"[a-z0-9]*" if prefix else r"(?![a-z0-9])" if _LATIN_EDGE.match(squeezed[-1]) else ""
+        plain = not latin and not (head or tail)
+        words = _LATIN_WORD.findall(folded)
+        if prefix and words:
+            words = words[:-1]  # the last word is only a prefix of what the text holds
+        return cls(text=text, pattern=re.compile(head + body + tail), hangul=bool(_HANGUL_RE.search(squeezed)),
+                   plain=plain, compact=squeezed, words=frozenset(words))
+
+    def finditer(self, folded: str) -> Iterable[re.Match[str]]:
+        return self.pattern.finditer(folded)
+
+    def search(self, folded: str, squeezed: str | None = None, words: frozenset[str] | None = None) -> bool:
+        if self.plain:
+            return self.compact in (squeezed if squeezed is not None else compact(folded))
+        if words is not None and not self.words <= words:
+            return False
+        return self.pattern.search(folded) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class TermSet:
+    """Terms tested together cheaply: substring tests, and word-set checks before any regex."""
+
+    terms: tuple[Term, ...]
+    plain: tuple[str, ...]
+    others: tuple[Term, ...]
+
+    @classmethod
+    def of(cls, terms: tuple[Term, ...]) -> TermSet:
+        return cls(terms, tuple(t.compact for t in terms if t.plain), tuple(t for t in terms if not t.plain))
+
+    def any(self, text: Folded) -> bool:
+        return any(p in text.squeezed for p in self.plain) or \
+            any(t.search(text.folded, text.squeezed, text.words) for t in self.others)
+
+    def which(self, text: Folded) -> list[str]:
+        return [t.text for t in self.terms if t.search(text.folded, text.squeezed, text.words)]
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """A sentence (or article) in every form the matchers need, computed once."""
+
+    folded: str
+    squeezed: str
+    words: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str) -> Folded:
+        folded = normalize(text)
+        return cls(folded, compact(folded), frozenset(_LATIN_WORD.findall(folded)))
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Cross-language names: each entry is one entity or concept, written in several languages.
+
+    It lets a Korean and an English sentence about the same thing share
+    identifiers (이탈리아 = Italy = 意大利 -> ``italy``; 차단 = block = 封禁 -> ``~block``),
+    which their words alone never would.
+    """
+
+    entities: tuple[tuple[str, TermSet], ...] = ()
+    places: tuple[tuple[str, TermSet], ...] = ()
+    concepts: tuple[tuple[str, TermSet], ...] = ()
+
+    @classmethod
+    def build(cls, entities: dict[str, list[str]], places: dict[str, list[str]],
+              concepts: dict[str, list[str]]) -> Lexicon:
+        def compiled(groups: dict[str, list[str]]) -> tuple[tuple[str, TermSet], ...]:
+            return tuple((key, TermSet.of(tuple(Term.compile(w) for w in words if w.strip())))
+                         for key, words in groups.items())
+
+        return cls(compiled(entities), compiled(places), compiled(concepts))
+
+    def entities_in(self, text: Folded) -> list[str]:
+        """Entity ids, then place ids marked with ``@``."""
+        return [key for key, terms in self.entities if terms.any(text)] + \
+            ["@" + key for key, terms in self.places if terms.any(text)]
+
+    def words_of(self) -> frozenset[str]:
+        """Every surface form the lexicon knows, folded: names it already covers."""
+        return frozenset(t.compact for _, terms in self.entities + self.places for t in terms.terms)
+
+    def concepts_in(self, text: Folded) -> list[str]:
+        return ["~" + key for key, terms in self.concepts if terms.any(text)]
