@@ -20,13 +20,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import trafilatura  # noqa: E402
+from pages import pages  # noqa: E402
 
 from bot.config import load_settings  # noqa: E402
 from bot.extract import extract  # noqa: E402
 from bot.models import Document  # noqa: E402
 from bot.pipeline import Context, process_document  # noqa: E402
 from bot.store import Store  # noqa: E402
-from pages import pages  # noqa: E402
 
 
 def interleaved(rounds: int, *fns) -> list[float]:  # type: ignore[no-untyped-def]

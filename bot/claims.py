@@ -13,7 +13,14 @@ import re
 from dataclasses import dataclass, field, replace
 
 from .models import Claim, Figure, Sentence, TopicResult
-from .text import Folded, Lexicon, content_tokens, figures, is_section_heading, normalize
+from .text import (
+    Folded,
+    Lexicon,
+    content_tokens,
+    figures,
+    is_section_heading,
+    normalize,
+)
 
 _ATTRIBUTION = re.compile(
     r"밝혔|전해졌|전해지|파악됐|파악되|분석이\s*나왔|분석이\s*나온|분석(?:이)?다|알려졌|알려진|보도했|전했|말했|발표했|"

@@ -27,7 +27,7 @@ from .delivery.slack import SlackNotifier, WebhookNotifier
 from .digest import DigestOptions, build_digest, render_messages, render_text
 from .errors import ClaimbotError, ConfigError, ExtractError, InputError
 from .extract import extract, looks_like_html, parse_date
-from .fetch import FetchOptions, Fetcher, decode
+from .fetch import Fetcher, FetchOptions, decode
 from .models import DigestStats, Document, DocumentResult
 from .pipeline import Context, poll_feed, process_document, send_digest
 from .service import Service, ServiceOptions, configure_logging

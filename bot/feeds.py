@@ -9,7 +9,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from .errors import FeedError
-from .models import Fetched, FeedItem, ParsedFeed
+from .models import FeedItem, Fetched, ParsedFeed
 
 
 def parse_feed(fetched: Fetched) -> ParsedFeed:

@@ -50,7 +50,6 @@ from .text import sentences
 from .topics import TopicOptions, match_topics
 
 
-
 @dataclass(frozen=True, slots=True)
 class Context:
     """Every stage's options, built once at the edge (config.py) and passed down."""

@@ -111,7 +111,7 @@ def match_topics(sents: list[Sentence], options: TopicOptions, title: str | None
 
 def _scan(rule: TopicRule, sents: list[Sentence], folded: list[Folded]) -> _Scan:
     scan = _Scan()
-    for s, text in zip(sents, folded):
+    for s, text in zip(sents, folded, strict=True):
         if rule.mentions("aliases", text):
             for alias in rule.aliases:
                 for m in alias.finditer(text.folded):

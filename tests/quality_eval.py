@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings, load_settings
+from bot.extract import parse_date
 from bot.models import Document
 from bot.pipeline import Context, process_document
 from bot.store import Store
-from bot.extract import parse_date
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

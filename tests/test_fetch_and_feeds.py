@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.claims import ClaimOptions
 from bot.config import load_topics
 from bot.errors import FeedError, FetchError
 from bot.extract import ExtractOptions
-from bot.claims import ClaimOptions
 from bot.feeds import parse_feed
-from bot.fetch import FetchOptions, Fetcher, decode
+from bot.fetch import Fetcher, FetchOptions, decode
 from bot.pipeline import Context, poll_feed
 from bot.store import Store
 

@@ -19,7 +19,7 @@ from bot.config import load_topics
 from bot.delivery.console import ConsoleNotifier
 from bot.digest import DigestOptions
 from bot.extract import ExtractOptions
-from bot.fetch import FetchOptions, Fetcher
+from bot.fetch import Fetcher, FetchOptions
 from bot.pipeline import Context
 from bot.service import Service, ServiceOptions, next_poll
 from bot.store import Store

@@ -12,7 +12,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
-    TypeDecorator,
     Float,
     ForeignKey,
     Index,
@@ -21,9 +20,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
-
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -1,0 +1,311 @@
+"""The repository: one transaction's view of the store, with methods that say what they mean."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, bindparam, func, insert, select, union_all, update
+
+from ..errors import StoreError
+from ..models import Article, Claim, Decision, DigestItem, Figure, KnownClaim
+from . import schema as t
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    id: int
+    url: str
+    name: str | None
+    etag: str | None
+    last_modified: str | None
+    seeded: bool
+    next_poll_at: datetime | None
+    last_success_at: datetime | None
+    error_count: int
+    last_error: str | None
+    error_since: datetime | None
+
+
+def _feed_state(r) -> FeedState:  # type: ignore[no-untyped-def]
+    return FeedState(id=r.id, url=r.url, name=r.name, etag=r.etag, last_modified=r.last_modified, seeded=r.seeded,
+                     next_poll_at=r.next_poll_at, last_success_at=r.last_success_at, error_count=r.error_count,
+                     last_error=r.last_error, error_since=r.error_since)
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha1(re.sub(r"\s+", "", text).encode()).hexdigest()
+
+
+def _figures_to_json(figs: Sequence[Figure]) -> list[dict[str, object]]:
+    return [asdict(f) for f in figs]
+
+
+def _figures_from_json(rows: Sequence[dict[str, object]]) -> tuple[Figure, ...]:
+    return tuple(Figure(value=float(r["value"]), unit=str(r["unit"]), kind=r["kind"], text=str(r["text"]),  # type: ignore[arg-type]
+                        context=tuple(r.get("context") or ())) for r in rows)
+
+
+KEY_SLOTS = 24
+PER_KEY = 50
+
+
+def _candidates_query():  # type: ignore[no-untyped-def]
+    """One statement with a fixed number of key slots, so it is compiled once and cached.
+
+    Unused slots are bound to the empty key, which matches nothing.
+    """
+    k = t.claim_keys
+    since = bindparam("since", type_=t.UTCDateTime())
+    per = [select(k.c.claim_id).where(k.c.topic == bindparam("topic"), k.c.key == bindparam(f"k{i}"),
+                                      k.c.created_at >= since)
+           .order_by(k.c.created_at.desc()).limit(PER_KEY).subquery() for i in range(KEY_SLOTS)]
+    hits = union_all(*(select(sq.c.claim_id) for sq in per)).subquery()
+    return (select(hits.c.claim_id, func.count().label("n")).group_by(hits.c.claim_id)
+            .order_by(func.count().desc(), hits.c.claim_id.desc()).limit(bindparam("limit")))
+
+
+_CANDIDATES = _candidates_query()
+
+
+class Repository:
+    """One transaction's view of the store. Every method says what it means."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # --- articles -------------------------------------------------------------
+
+    def save_article(self, article: Article, canonical_url: str, *, topics: Sequence[str], spam: bool,
+                     spam_reason: str | None, now: datetime, feed_id: int | None = None) -> tuple[int, bool]:
+        """Store an article once per canonical URL; returns (id, whether it is new).
+
+        The unique canonical URL makes this idempotent across workers: a
+        concurrent insert of the same article is ignored, not an error.
+        """
+        new_id = self.conn.execute(self._insert_ignore(t.articles, ["canonical_url"]).values(
+            url=article.url, canonical_url=canonical_url, feed_id=feed_id, title=article.title,
+            outlet=article.outlet, author=article.author, published_at=article.published, fetched_at=now,
+            topics=list(topics), spam=spam, spam_reason=spam_reason, text_chars=len(article.text),
+        ).returning(t.articles.c.id)).scalar()
+        if new_id is not None:
+            return new_id, True
+        existing = self.conn.execute(select(t.articles.c.id).where(t.articles.c.canonical_url == canonical_url))
+        return existing.scalar_one(), False
+
+    def _insert_ignore(self, table, conflict: list[str]):  # type: ignore[no-untyped-def]
+        """INSERT … ON CONFLICT DO NOTHING in the connection's dialect."""
+        dialect = self.conn.dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(table).on_conflict_do_nothing(index_elements=conflict)
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            return sqlite_insert(table).on_conflict_do_nothing(index_elements=conflict)
+        raise StoreError(dialect, "unsupported database", "use SQLite or PostgreSQL")
+
+    def has_article(self, canonical_url: str) -> bool:
+        return self.conn.execute(
+            select(t.articles.c.id).where(t.articles.c.canonical_url == canonical_url)).first() is not None
+
+    # --- claims and clusters -----------------------------------------------------
+
+    def similar_claims(self, topic: str, keys: Sequence[str], since: datetime, *, limit: int = 40) -> list[KnownClaim]:
+        """Stored claims of a topic sharing retrieval keys, the most keys first.
+
+        Each key's fan-out is capped (newest first, through the index), so a
+        popular entity costs the same at a million claims as at ten thousand.
+        """
+        keys = list(dict.fromkeys(keys))[:KEY_SLOTS]
+        if not keys:
+            return []
+        params = {f"k{i}": (keys[i] if i < len(keys) else "") for i in range(KEY_SLOTS)}
+        ranked = self.conn.execute(_CANDIDATES, {"topic": topic, "since": since, "limit": limit, **params}).all()
+        if not ranked:
+            return []
+        c, a = t.claims, t.articles
+        rows = self.conn.execute(
+            select(c.c.id, c.c.cluster_id, c.c.topic, c.c.text, c.c.figures, c.c.entities, c.c.tokens, a.c.url,
+                   a.c.outlet, c.c.article_id, c.c.status)
+            .join(a, a.c.id == c.c.article_id).where(c.c.id.in_([r.claim_id for r in ranked])))
+        return [KnownClaim(claim_id=r.id, cluster=r.cluster_id, topic=r.topic, text=r.text,
+                           figures=_figures_from_json(r.figures), entities=tuple(r.entities), tokens=tuple(r.tokens),
+                           url=r.url, outlet=r.outlet, article_id=r.article_id, status=r.status) for r in rows]
+
+    def save_claims(self, article_id: int, decided: Sequence[tuple[Claim, Decision, Sequence[str]]], *, url: str,
+                    outlet: str | None, now: datetime, suppressed: bool = False) -> list[int]:
+        """Store a new article's claims with their clusters, retrieval keys and sources, in a few statements.
+
+        Every insert is idempotent (unique per article, topic and text; per
+        claim and key; per cluster and URL), so a replay or a retry after a
+        crash stores nothing twice. Returns the claims' ids in input order.
+        """
+        new = [{"id": d.cluster, "topic": c.topic, "created_at": now, "last_seen_at": now}
+               for c, d, _ in decided if d.status == "new"]
+        if new:
+            self.conn.execute(self._insert_ignore(t.clusters, ["id"]), new)
+        seen = sorted({d.cluster for _, d, _ in decided if d.status == "repeat" and d.cluster})
+        if seen:
+            self.conn.execute(update(t.clusters).where(t.clusters.c.id.in_(seen)).values(last_seen_at=now))
+        self.conn.execute(self._insert_ignore(t.claims, ["article_id", "topic", "text_key"]), [{
+            "article_id": article_id, "cluster_id": d.cluster, "topic": c.topic, "text": c.text,
+            "text_key": text_key(c.text), "status": d.status, "conflicts_with": list(d.conflicts_with),
+            "why": d.why, "score": c.score, "figures": _figures_to_json(c.figures), "entities": list(c.entities),
+            "tokens": list(c.tokens), "created_at": now, "suppressed": suppressed,
+        } for c, d, _ in decided])
+        ids = {(r.topic, r.text_key): r.id for r in self.conn.execute(
+            select(t.claims.c.id, t.claims.c.topic, t.claims.c.text_key).where(t.claims.c.article_id == article_id))}
+        claim_ids = [ids[(c.topic, text_key(c.text))] for c, _, _ in decided]
+        keys = [{"claim_id": cid, "key": k, "topic": c.topic, "created_at": now}
+                for cid, (c, _, ks) in zip(claim_ids, decided, strict=True) for k in dict.fromkeys(ks)]
+        if keys:
+            self.conn.execute(self._insert_ignore(t.claim_keys, ["claim_id", "key"]), keys)
+        self.conn.execute(self._insert_ignore(t.cluster_sources, ["cluster_id", "url"]), [
+            {"cluster_id": d.cluster, "url": url, "outlet": outlet, "claim_id": cid, "seen_at": now}
+            for cid, (_, d, _) in zip(claim_ids, decided, strict=True)])
+        return claim_ids
+
+    # --- digests --------------------------------------------------------------
+
+    def pending_claims(self, limit: int = 2000) -> list[DigestItem]:
+        """New, unsuppressed claims not yet in a sent digest, oldest first."""
+        c, a = t.claims, t.articles
+        rows = self.conn.execute(
+            select(c.c.id, c.c.cluster_id, c.c.topic, c.c.text, c.c.conflicts_with, a.c.url, a.c.outlet,
+                   a.c.published_at)
+            .join(a, a.c.id == c.c.article_id)
+            .where(c.c.status == "new", c.c.suppressed.is_(False), c.c.digest_id.is_(None))
+            .order_by(c.c.id).limit(limit)).all()
+        if not rows:
+            return []
+        clusters = {r.cluster_id for r in rows} | {x for r in rows for x in r.conflicts_with}
+        outlets = dict(self.conn.execute(
+            select(t.cluster_sources.c.cluster_id, func.count())
+            .where(t.cluster_sources.c.cluster_id.in_(clusters)).group_by(t.cluster_sources.c.cluster_id)).all())
+        first = {r.cluster_id: (r.text, r.url) for r in self.conn.execute(
+            select(c.c.cluster_id, c.c.text, a.c.url).join(a, a.c.id == c.c.article_id)
+            .where(c.c.cluster_id.in_(clusters), c.c.status == "new"))}
+        return [DigestItem(
+            claim_id=r.id, cluster=r.cluster_id, topic=r.topic, text=r.text, url=r.url, outlet=r.outlet,
+            published=r.published_at, outlets_since=max(0, outlets.get(r.cluster_id, 1) - 1),
+            conflicts=tuple((x, *first.get(x, ("", None))) for x in r.conflicts_with),
+        ) for r in rows]
+
+    def start_digest(self, claim_ids: Sequence[int], period_start: datetime | None, period_end: datetime,
+                     channel: str | None, now: datetime) -> int:
+        return self.conn.execute(insert(t.digests).values(
+            state="pending", period_start=period_start, period_end=period_end, created_at=now, channel=channel,
+            claim_ids=list(claim_ids))).inserted_primary_key[0]
+
+    def mark_sending(self, digest_id: int) -> None:
+        self.conn.execute(update(t.digests).where(t.digests.c.id == digest_id).values(state="sending"))
+
+    def record_first_message(self, digest_id: int, channel: str | None, message_ts: str | None) -> None:
+        values: dict[str, str] = {"message_ts": message_ts or ""}
+        if channel:
+            values["channel"] = channel
+        self.conn.execute(update(t.digests).where(t.digests.c.id == digest_id).values(**values))
+
+    def mark_posted(self, digest_id: int, claim_ids: Sequence[int], message_ts: str | None, now: datetime) -> None:
+        self.conn.execute(update(t.digests).where(t.digests.c.id == digest_id)
+                          .values(state="sent", sent_at=now, message_ts=message_ts))
+        if claim_ids:
+            self.conn.execute(update(t.claims).where(t.claims.c.id.in_(list(claim_ids))).values(digest_id=digest_id))
+
+    def mark_failed(self, digest_id: int, error: str) -> None:
+        self.conn.execute(update(t.digests).where(t.digests.c.id == digest_id).values(state="failed", error=error))
+
+    def last_digest_end(self) -> datetime | None:
+        return self.conn.execute(select(func.max(t.digests.c.period_end)).where(t.digests.c.state == "sent")).scalar()
+
+    def unfinished_digests(self) -> list[tuple[int, list[int], str | None]]:
+        """Digests a crash left behind: (id, claim ids, channel), oldest first.
+
+        A 'pending' one never reached Slack; a 'sending' one may have.
+        """
+        rows = self.conn.execute(select(t.digests.c.id, t.digests.c.claim_ids, t.digests.c.channel, t.digests.c.state)
+                                 .where(t.digests.c.state.in_(["pending", "sending"])).order_by(t.digests.c.id))
+        return [(r.id, list(r.claim_ids), r.channel if r.state == "sending" else None) for r in rows]
+
+    # --- feeds ----------------------------------------------------------------
+
+    def sync_feeds(self, feeds: Sequence[tuple[str, str | None]], now: datetime, *,
+                   remove_missing: bool = False) -> list[str]:
+        """Make the feeds table hold the configured feeds; new ones are due at once.
+
+        With ``remove_missing`` (a config reload) feeds no longer configured are
+        removed; their articles and claims stay. Returns the removed URLs.
+        """
+        if feeds:
+            self.conn.execute(self._insert_ignore(t.feeds, ["url"]),
+                              [{"url": url, "name": name, "next_poll_at": now, "error_count": 0, "seeded": False}
+                               for url, name in feeds])
+        if not remove_missing:
+            return []
+        keep = [url for url, _ in feeds]
+        gone = [r[0] for r in self.conn.execute(select(t.feeds.c.url).where(t.feeds.c.url.not_in(keep)))]
+        if gone:
+            self.conn.execute(t.feeds.delete().where(t.feeds.c.url.in_(gone)))
+        return gone
+
+    def lease_due_feeds(self, now: datetime, owner: str, limit: int, lease_for: timedelta) -> list[FeedState]:
+        """Claim up to ``limit`` due feeds for one worker until the lease expires.
+
+        On PostgreSQL the rows are locked with SKIP LOCKED, so workers never
+        take the same feed; a killed worker's lease simply runs out.
+        """
+        f = t.feeds
+        query = (select(f).where((f.c.next_poll_at.is_(None)) | (f.c.next_poll_at <= now),
+                                 (f.c.lease_until.is_(None)) | (f.c.lease_until < now))
+                 .order_by(f.c.next_poll_at.nulls_first() if self.conn.dialect.name == "postgresql" else f.c.next_poll_at)
+                 .limit(limit))
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = self.conn.execute(query).all()
+        if rows:
+            self.conn.execute(update(f).where(f.c.id.in_([r.id for r in rows]))
+                              .values(lease_owner=owner, lease_until=now + lease_for))
+        return [_feed_state(r) for r in rows]
+
+    def record_poll(self, feed_id: int, *, now: datetime, ok: bool, error: str | None, etag: str | None,
+                    last_modified: str | None, next_poll_at: datetime) -> None:
+        """Store a poll's outcome and release the lease; errors are counted, never dropped."""
+        f = t.feeds
+        values: dict[str, object] = {"last_polled_at": now, "next_poll_at": next_poll_at, "lease_owner": None,
+                                     "lease_until": None}
+        if ok:
+            values.update(error_count=0, last_error=None, error_since=None, last_success_at=now, seeded=True)
+            if etag is not None or last_modified is not None:
+                values.update(etag=etag, last_modified=last_modified)
+        else:
+            current = self.conn.execute(select(f.c.error_count, f.c.error_since).where(f.c.id == feed_id)).one()
+            values.update(error_count=current.error_count + 1, last_error=(error or "")[:2000],
+                          error_since=current.error_since or now)
+        self.conn.execute(update(f).where(f.c.id == feed_id).values(**values))
+
+    def recent_digest(self, since: datetime) -> bool:
+        """Was a digest sent since then? Workers woken by the same cron tick post it once."""
+        return self.conn.execute(select(t.digests.c.id).where(t.digests.c.state == "sent",
+                                                              t.digests.c.created_at >= since)).first() is not None
+
+    def feed_states(self) -> list[FeedState]:
+        return [_feed_state(r) for r in self.conn.execute(select(t.feeds).order_by(t.feeds.c.url))]
+
+    # --- housekeeping -----------------------------------------------------------
+
+    def prune(self, now: datetime, retention_days: int) -> int:
+        """Forget clusters not seen within the retention window, with their claims."""
+        cutoff = now - timedelta(days=retention_days)
+        old = [r[0] for r in self.conn.execute(select(t.clusters.c.id).where(t.clusters.c.last_seen_at < cutoff))]
+        for chunk in (old[i:i + 500] for i in range(0, len(old), 500)):
+            ids = select(t.claims.c.id).where(t.claims.c.cluster_id.in_(chunk))
+            self.conn.execute(t.claim_keys.delete().where(t.claim_keys.c.claim_id.in_(ids)))
+            self.conn.execute(t.cluster_sources.delete().where(t.cluster_sources.c.cluster_id.in_(chunk)))
+            self.conn.execute(t.claims.delete().where(t.claims.c.cluster_id.in_(chunk)))
+            self.conn.execute(t.clusters.delete().where(t.clusters.c.id.in_(chunk)))
+        return len(old)
