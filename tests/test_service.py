@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import os
+import urllib.error
+import urllib.request
 import random
 import signal
 import subprocess
@@ -12,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import text
 
 from bot.claims import ClaimOptions
@@ -130,3 +134,48 @@ def test_sigterm_stops_the_service_cleanly(http_server: LocalServer, tmp_path: P
     rest, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert '"event": "stopped"' in rest and "Traceback" not in err
+
+
+def test_failure_and_recovery_are_announced_once_each(http_server: LocalServer, tmp_path: Path) -> None:
+    out = io.StringIO()
+    service = make_service(tmp_path, http_server, out, error_threshold=2)
+    for _ in range(3):  # fails three times: announced when it reaches two, not again at three
+        service.poll_due()
+        make_due(service)
+    http_server.routes["/rss"] = respond(200, feed_xml(http_server.base, []))
+    service.poll_due()
+    alerts = [ln for ln in out.getvalue().splitlines() if ln.startswith("[alert]")]
+    assert len(alerts) == 2
+    assert "Feed failing: Test feed" in alerts[0] and "HTTP 404" in alerts[0]
+    assert "Feed recovered: Test feed" in alerts[1]
+
+
+def test_health_and_metrics_endpoints(http_server: LocalServer, tmp_path: Path) -> None:
+    http_server.routes["/rss"] = respond(200, feed_xml(http_server.base, []))
+    service = make_service(tmp_path, http_server, io.StringIO())
+    server = service.serve_health(0)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with pytest.raises(urllib.error.HTTPError) as down:
+            urllib.request.urlopen(base + "/healthz", timeout=5)  # no scheduler running yet
+        assert down.value.code == 503
+        service.poll_due()
+        service.scheduler = type("Running", (), {"running": True})()
+        with urllib.request.urlopen(base + "/healthz", timeout=5) as response:
+            detail = json.load(response)
+        assert detail["database"] is True and detail["last_poll_age_seconds"] is not None
+        with urllib.request.urlopen(base + "/metrics", timeout=5) as response:
+            metrics = response.read().decode()
+        assert 'claimbot_polls_total{status="ok"} 1.0' in metrics and "claimbot_feeds_in_error" in metrics
+    finally:
+        server.shutdown()
+
+
+def test_reload_adds_and_removes_feeds(http_server: LocalServer, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    service = make_service(tmp_path, http_server, io.StringIO())
+    new_url = http_server.url("/other")
+    service.reload(replace(service.options, feed_names={new_url: "Other"}, feed_seed_history={new_url: True}))
+    with service.store.transaction() as repo:
+        assert [f.url for f in repo.feed_states()] == [new_url]
