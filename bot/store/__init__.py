@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from alembic import command
@@ -34,6 +35,7 @@ def _redact(url: str) -> str:
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._sqlite_lock = threading.RLock()
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -67,8 +69,11 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Repository]:
+        # SQLite has one writer at a time; threads of this process queue on a lock instead of
+        # sleeping in SQLite's busy handler, which backs off in steps of up to 100 ms.
+        lock = self._sqlite_lock if self.engine.dialect.name == "sqlite" else nullcontext()
         try:
-            with self.engine.begin() as conn:
+            with lock, self.engine.begin() as conn:
                 yield Repository(conn)
         except OperationalError as exc:
             raise StoreError(_redact(str(self.engine.url)), f"database error ({exc.orig})",
