@@ -99,6 +99,8 @@ def item_mrkdwn(item: DigestItem, options: DigestOptions) -> str:
     line += f" · {_when(item.published, options.timezone)}"
     if item.outlets_since:
         line += f" · +{item.outlets_since} outlet{'s' if item.outlets_since != 1 else ''}"
+        if item.repeat_why:
+            line += f" _({escape(trim(_shared_part(item.repeat_why), 160))})_"
     for _cluster, earlier, earlier_url in item.conflicts[:2]:
         link = safe_url(earlier_url)
         ref = f"<{link}|earlier report>" if link else "an earlier report"
@@ -111,9 +113,17 @@ def item_text(item: DigestItem, options: DigestOptions) -> str:
     line += _when(item.published, options.timezone)
     if item.outlets_since:
         line += f" · +{item.outlets_since} outlets"
+        if item.repeat_why:
+            line += f" ({trim(_shared_part(item.repeat_why), 160)})"
     for _cluster, earlier, earlier_url in item.conflicts[:2]:
         line += f"\n    ⚠ conflicts with an earlier report ({earlier_url or 'unknown'}): “{trim(earlier, 160)}”"
     return line
+
+
+def _shared_part(why: str) -> str:
+    """From a repeat's reason, the part an analyst checks: the shared figures and entities."""
+    parts = [p for p in why.split("; ") if p.startswith(("same figures", "same entities"))]
+    return "; ".join(parts) or why
 
 
 def render_text(digest: Digest, options: DigestOptions) -> str:

@@ -189,6 +189,7 @@ class DigestItem:
     published: datetime | None
     outlets_since: int
     conflicts: tuple[tuple[str, str, str | None], ...] = ()  # (cluster, earlier text, earlier url)
+    repeat_why: str | None = None   # why the latest repeat joined: shared figures and entities
 
 
 @dataclass(frozen=True, slots=True)

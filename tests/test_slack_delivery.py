@@ -177,3 +177,35 @@ def test_dry_run_text_shows_what_slack_would_get(slack: FakeSlack, store: Store)
         assert topic.name in text and topic.name in posted
         for item in topic.items:
             assert item.text in text and escape(item.text) in posted
+
+
+def test_a_claim_repeated_elsewhere_shows_how_many_outlets_and_why(slack: FakeSlack, store: Store) -> None:
+    from bot.models import Figure
+
+    money = (Figure(5e11, "USD", "money", "$500 billion", ("~invest",)),)
+    with store.transaction() as repo:
+        for i, outlet in enumerate(["A", "B", "C"]):
+            url = f"https://{outlet.lower()}.example/{i}"
+            aid, _ = repo.save_article(Article(url, "t", NOW, outlet, None, "b"), url, topics=["stargate"],
+                                       spam=False, spam_reason=None, now=NOW)
+            decision = Decision("new" if i == 0 else "repeat", "sg1",
+                                why="repeats cluster sg1; same figures: $500 billion = $500 billion; same entities: "
+                                    "openai; word overlap 0.20")
+            repo.save_claims(aid, [(Claim("stargate", f"OpenAI will invest $500 billion ({outlet}).", 0, 3.0, money,
+                                          ("openai",), ()), decision, [])], url=url, outlet=outlet, now=NOW)
+    assert send_digest(store, notifier(slack), NAMES, NOW).error is None
+    posted = json.dumps(slack.posts(), ensure_ascii=False)
+    assert "+2 outlets" in posted and "same figures: $500 billion" in posted
+    assert "(B)." not in posted  # the repeats fold under the first report
+
+
+def test_digest_preview_prints_and_posts_nothing(slack: FakeSlack, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/preview.db"
+    store = Store.open(db)
+    fill(store, ["딥시크가 R1을 공개했다고 밝혔다."])
+    store.close()
+    env = {**os.environ, "DATABASE_URL": db, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": slack.base_url}
+    shown = subprocess.run([sys.executable, "-m", "bot", "digest", "--preview"], env=env, cwd=ROOT,
+                           capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0 and "딥시크가 R1을 공개했다고 밝혔다." in shown.stdout
+    assert slack.posts() == []

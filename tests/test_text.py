@@ -55,3 +55,17 @@ def test_content_tokens_drop_particles_and_stopwords() -> None:
     tokens = content_tokens("딥시크는 엔비디아의 칩을 쓰지 않았다고 밝혔다.")
     assert "딥시크" in tokens and "엔비디아" in tokens and "칩" not in tokens
     assert "밝혔다" not in tokens
+
+
+def test_korean_datelines_are_read_timezone_aware() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.extract.dates import parse_dateline
+
+    seoul = ZoneInfo("Asia/Seoul")
+    assert parse_dateline("입력 2024.04.01 05:46", seoul) == datetime(2024, 4, 1, 5, 46, tzinfo=seoul)
+    assert parse_dateline("2024-08-26 16:31:05", seoul) == datetime(2024, 8, 26, 16, 31, 5, tzinfo=seoul)
+    # forum style: two-digit year first, not 2018-05-25
+    assert parse_dateline("작성자 Yeti 작성일25-05-18 16:47 조회1회", seoul) == datetime(2025, 5, 18, 16, 47, tzinfo=seoul)
+    assert parse_dateline("2025년 1월 20일 오후 3:05", seoul) == datetime(2025, 1, 20, 15, 5, tzinfo=seoul)

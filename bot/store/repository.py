@@ -190,10 +190,15 @@ class Repository:
         first = {r.cluster_id: (r.text, r.url) for r in self.conn.execute(
             select(c.c.cluster_id, c.c.text, a.c.url).join(a, a.c.id == c.c.article_id)
             .where(c.c.cluster_id.in_(clusters), c.c.status == "new"))}
+        # Why the latest repeat joined each cluster: shown beside "+N outlets".
+        joined = {r.cluster_id: r.why for r in self.conn.execute(
+            select(c.c.cluster_id, c.c.why).where(c.c.cluster_id.in_(clusters), c.c.status == "repeat")
+            .order_by(c.c.id))}
         return [DigestItem(
             claim_id=r.id, cluster=r.cluster_id, topic=r.topic, text=r.text, url=r.url, outlet=r.outlet,
             published=r.published_at, outlets_since=max(0, outlets.get(r.cluster_id, 1) - 1),
             conflicts=tuple((x, *first.get(x, ("", None))) for x in r.conflicts_with),
+            repeat_why=joined.get(r.cluster_id),
         ) for r in rows]
 
     def start_digest(self, claim_ids: Sequence[int], period_start: datetime | None, period_end: datetime,
