@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 import json
 import os
-import urllib.error
-import urllib.request
 import random
 import signal
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo

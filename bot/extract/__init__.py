@@ -111,7 +111,7 @@ def _metadata(html: str, url: str | None) -> dict[str, str | None]:
     head = html[: end + len("</head>")] + "<body></body></html>" if end > 0 else html[:20_000]
     try:
         tree = lxml.html.fromstring(head)
-        meta = extract_metadata(tree, default_url=url)
+        meta = extract_metadata(tree, default_url=url, extensive=False)
     except Exception:  # metadata is a bonus; a broken head must not lose the article
         return {}
     return {"title": meta.title, "date": meta.date, "author": meta.author, "sitename": meta.sitename, "url": meta.url}

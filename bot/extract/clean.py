@@ -104,8 +104,12 @@ class Cleaned:
     title: str | None = None
 
 
+def _nfc(line: str) -> str:
+    return line if unicodedata.is_normalized("NFC", line) else unicodedata.normalize("NFC", line)
+
+
 def _key(line: str) -> str:
-    return _SPACES.sub("", unicodedata.normalize("NFKC", line)).casefold()
+    return "".join(unicodedata.normalize("NFKC", line).split()).casefold()
 
 
 def is_body_like(line: str, options: CleanOptions) -> bool:
@@ -119,16 +123,20 @@ def is_headline_like(line: str, options: CleanOptions) -> bool:
     return not _SENTENCE_END.search(line) or bool(_TRUNCATED.search(line)) or line.rstrip().endswith("?")
 
 
+def _literals(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in words))
+
+
 # Literal words that must occur before a slower pattern is tried: most lines hold none of them.
-_SHARE_HINTS = ("공유", "보내기", "인쇄", "스크랩", "구독", "북마크", "좋아요", "share", "print", "tweet", "subscribe",
-                "bookmark", "分享", "打印")
-_COPYRIGHT_HINTS = ("ⓒ", "©", "(c)", "copyright", "rights reserved", "무단", "재배포", "저작권", "版权", "未经", "無断")
-_POLICY_HINTS = ("댓글", "byte", "자까지", "명예", "욕설", "비하", "인신", "관리자", "운영", "로그인", "comment",
-                 "leave a", "sign in", "评论")
+_SHARE_HINTS = _literals(("공유", "보내기", "인쇄", "스크랩", "구독", "북마크", "좋아요", "share", "print", "tweet", "subscribe",
+                "bookmark", "分享", "打印"))
+_COPYRIGHT_HINTS = _literals(("ⓒ", "©", "(c)", "copyright", "rights reserved", "무단", "재배포", "저작권", "版权", "未经", "無断"))
+_POLICY_HINTS = _literals(("댓글", "byte", "자까지", "명예", "욕설", "비하", "인신", "관리자", "운영", "로그인", "comment",
+                 "leave a", "sign in", "评论"))
 
 
-def _hinted(low: str, hints: tuple[str, ...]) -> bool:
-    return any(h in low for h in hints)
+def _hinted(low: str, hints: re.Pattern[str]) -> bool:
+    return hints.search(low) is not None
 
 
 def _is_share_row(line: str) -> bool:
@@ -168,8 +176,7 @@ def _looks_like_reporting(line: str) -> bool:
     return len(line) >= 60 and bool(_SENTENCE_END.search(line)) and not re.search(r"byte|자까지", line)
 
 
-_SPACES = re.compile(r"\s+")
-_BLANKS = re.compile(r"[\u200b\ufeff\xa0\t ]+")
+_INVISIBLE = {0x200B: None, 0xFEFF: None}
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -177,7 +184,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 def clean_lines(raw_lines: list[str], options: CleanOptions, title: str | None = None) -> Cleaned:
     lines = [_CONTROL.sub("", _ANSI.sub("", ln)) if _UNSAFE.search(ln) else ln for ln in raw_lines]
-    lines = [_BLANKS.sub(" ", unicodedata.normalize("NFC", ln)).strip() for ln in lines]
+    lines = [" ".join(_nfc(ln).translate(_INVISIBLE).split()) for ln in lines]
     lines = [ln for ln in lines if ln]
     out = Cleaned(lines=[], title=title)
 
