@@ -120,12 +120,17 @@ def test_300_claims_arrive_intact_within_limits_without_duplicates(slack: FakeSl
     assert pending(store) == 0
 
 
-def test_kill_9_between_slacks_answer_and_the_commit_posts_exactly_once(slack: FakeSlack, tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path}/crash.db"
+def cli_env(slack: FakeSlack, tmp_path: Path) -> tuple[str, dict[str, str]]:
+    """A database file with one pending claim, and the environment a `claimbot` process needs for it."""
+    db = f"sqlite:///{tmp_path}/cli.db"
     store = Store.open(db)
     fill(store, ["딥시크가 R1을 공개했다고 밝혔다."])
     store.close()
-    env = {**os.environ, "DATABASE_URL": db, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": slack.base_url}
+    return db, {**os.environ, "DATABASE_URL": db, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": slack.base_url}
+
+
+def test_kill_9_between_slacks_answer_and_the_commit_posts_exactly_once(slack: FakeSlack, tmp_path: Path) -> None:
+    db, env = cli_env(slack, tmp_path)
     slack.script = ["hang"]  # Slack takes the message, then the worker dies before it hears back
     worker = subprocess.Popen([sys.executable, "-m", "bot", "digest", "--send"], env=env, cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -200,11 +205,7 @@ def test_a_claim_repeated_elsewhere_shows_how_many_outlets_and_why(slack: FakeSl
 
 
 def test_digest_preview_prints_and_posts_nothing(slack: FakeSlack, tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path}/preview.db"
-    store = Store.open(db)
-    fill(store, ["딥시크가 R1을 공개했다고 밝혔다."])
-    store.close()
-    env = {**os.environ, "DATABASE_URL": db, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": slack.base_url}
+    _, env = cli_env(slack, tmp_path)
     shown = subprocess.run([sys.executable, "-m", "bot", "digest", "--preview"], env=env, cwd=ROOT,
                            capture_output=True, text=True, timeout=120)
     assert shown.returncode == 0 and "딥시크가 R1을 공개했다고 밝혔다." in shown.stdout
