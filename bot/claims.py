@@ -62,7 +62,7 @@ class ClaimOptions:
 
 # Acronyms too common to say who a claim is about.
 _GENERIC = {"ai", "ceo", "cfo", "cto", "coo", "it", "ipo", "gdp", "llm", "llms", "gpu", "gpus", "cpu", "ev", "evs",
-            "ict", "r&d", "m&a", "etf", "esg", "vr", "ar", "5g", "6g", "pc", "tv", "sns", "api", "app", "ai칩",
+            "ict", "r&d", "m&a", "etf", "esg", "vr", "ar", "5g", "6g", "pc", "tv", "sns", "api", "app",
             "mw", "gw", "kw", "nm", "gb", "tb", "usd", "krw", "cny"}
 
 

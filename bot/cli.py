@@ -72,8 +72,7 @@ def build_context(settings: Settings) -> Context:
 
 
 def digest_options(settings: Settings) -> DigestOptions:
-    return DigestOptions(timezone=settings.timezone, layout=settings.bot.slack.layout,
-                         post_empty=settings.bot.slack.post_empty)
+    return DigestOptions(timezone=settings.timezone, layout=settings.bot.slack.layout)
 
 
 def fetcher_for(settings: Settings, *, trusted: bool = False) -> Fetcher:

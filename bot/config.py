@@ -8,6 +8,7 @@ Stages never import this module: it builds their Options objects instead.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,6 +220,9 @@ def load_topics(path: Path) -> tuple[TopicOptions, dict[str, str]]:
         raise _explain(path, exc, "topics") from None
     rules = []
     for topic_id, t in parsed.topics.items():
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", topic_id):
+            raise ConfigError(str(path), f"topic {topic_id!r}: the id must be 1-40 lower-case letters, digits or _",
+                              "rename the [topics.<id>] table")
         aliases = [a for words in t.aliases.values() for a in words]
         unknown = sorted(set(t.ambiguous) - set(aliases))
         if unknown:

@@ -27,7 +27,6 @@ class DigestOptions:
     timezone: tzinfo
     layout: str = "thread"          # "thread" or "single"
     claim_chars: int = 400
-    post_empty: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +55,8 @@ def escape(text: str | None) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    if not url or not re.match(r"^https?://[^\s<>|]+$", url):
+    """Only http(s), nothing that could close Slack's <url|label>, and short enough for a section."""
+    if not url or len(url) > 1000 or not re.match(r"^https?://[^\s<>|]+$", url):
         return None
     return url.replace("&", "&amp;")
 
@@ -143,7 +143,7 @@ def _sections(topic: DigestTopic, options: DigestOptions) -> list[dict[str, Any]
     blocks: list[dict[str, Any]] = []
     current = ""
     for item in topic.items:
-        line = trim(item_mrkdwn(item, options), MAX_SECTION_CHARS)
+        line = item_mrkdwn(item, options)  # claim text and quotes are trimmed inside; links are capped
         if current and len(current) + 1 + len(line) > MAX_SECTION_CHARS:
             blocks.append(_section(current))
             current = ""

@@ -67,6 +67,12 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        try:
+            return self._http(url, headers)
+        except (ValueError, UnicodeError, httpx.InvalidURL) as exc:  # malformed hosts, ports, IDNA
+            raise FetchError(url[:300], f"malformed URL ({type(exc).__name__})", "check the link") from None
+
+    def _http(self, url: str, headers: dict[str, str]) -> Fetched:
         deadline = time.monotonic() + self.options.total_timeout
         current = url
         for _hop in range(self.options.max_redirects + 1):

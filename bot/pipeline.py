@@ -29,7 +29,9 @@ from datetime import datetime, timedelta
 from .claims import ClaimOptions, find_claims
 from .delivery import Notifier, Receipt
 from .digest import build_digest
-from .errors import ClaimbotError, DeliveryError
+from sqlalchemy.exc import SQLAlchemyError
+
+from .errors import ClaimbotError, DeliveryError, FetchError
 from .extract import ExtractOptions, canonical_url, extract
 from .feeds import parse_feed
 from .fetch import Fetcher, decode
@@ -73,6 +75,9 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
     article_id, is_new = repo.save_article(article, key, topics=topics.topics, spam=topics.spam,
                                            spam_reason=topics.spam_reason, now=now, feed_id=feed_id)
     since = now - timedelta(days=ctx.retention_days)
+    if is_new:
+        for topic in sorted({c.topic for c in claims}):  # sorted: workers take the locks in one order
+            repo.serialize_topic(topic)
     outcomes: list[ClaimOutcome] = []
     decided: list[tuple[Claim, Decision, tuple[str, ...]]] = []
     for claim in claims:
@@ -145,6 +150,9 @@ def poll_feed(url: str, fetcher: Fetcher, store: Store, ctx: Context, now: datet
         except ClaimbotError as exc:
             result.item_errors.append(str(exc))
             continue
+        except SQLAlchemyError as exc:  # e.g. a value PostgreSQL refuses: this article, not the feed
+            result.item_errors.append(f"store: {item.url[:200]}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+            continue
         if outcome.stored:
             result.new_articles += 1
             result.new_claims += sum(o.decision.status == "new" for o in outcome.outcomes)
@@ -154,8 +162,14 @@ def poll_feed(url: str, fetcher: Fetcher, store: Store, ctx: Context, now: datet
 
 
 def fetch_item(item: FeedItem, fetcher: Fetcher) -> Document:
-    """The article page; the feed's own full text when the page cannot be fetched."""
+    """The article page; the feed's own full text when the page cannot be fetched.
+
+    Item links come from the feed, which is untrusted: only http(s) is fetched, never a
+    local file, and the fetcher's SSRF guard applies to every hop.
+    """
     try:
+        if not item.url.startswith(("http://", "https://")):
+            raise FetchError(item.url[:200], "not an http(s) link", "only web pages are fetched for feed items")
         page = fetcher.get(item.url)
         html = decode(page.content, page.headers.get("content-type"))
         url = page.final_url if page.final_url.startswith("http") else item.url
@@ -184,13 +198,25 @@ def send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], n
     is never posted twice; otherwise its claims simply go out in this digest,
     whose period then starts where the last sent one ended.
     """
+    with store.exclusive("claimbot-digest") as mine:
+        if not mine:  # another worker, or `claimbot digest --send`, is posting right now
+            return DigestOutcome(build_digest([], topic_names, period_start=None, period_end=now), None,
+                                 "another process is posting a digest")
+        return _send_digest(store, notifier, topic_names, now, stats=stats, post_empty=post_empty, channel=channel)
+
+
+def _send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime, *,
+                 stats: DigestStats, post_empty: bool, channel: str | None) -> DigestOutcome:
     with store.transaction() as repo:
-        for digest_id, claim_ids, sent_to in repo.unfinished_digests():
-            receipt = notifier.already_sent(digest_id, sent_to or channel)
+        unfinished = repo.unfinished_digests()
+    for digest_id, claim_ids, sent_to in unfinished:  # Slack is asked outside any transaction
+        receipt = notifier.already_sent(digest_id, sent_to or channel)
+        with store.transaction() as repo:
             if receipt is not None:
                 repo.mark_posted(digest_id, claim_ids, receipt.message_ts, now)
             else:
                 repo.mark_failed(digest_id, "interrupted before Slack confirmed; its claims go out again")
+    with store.transaction() as repo:
         items = repo.pending_claims()
         period_start = repo.last_digest_end()
     digest = build_digest(items, topic_names, period_start=period_start, period_end=now, stats=stats)

@@ -179,8 +179,12 @@ class Service:
             slot = self._host_slots.setdefault(host, threading.Semaphore(self.options.per_host))
         with slot:
             seed = self.options.feed_seed_history.get(feed.url, True) and not feed.seeded
-            result = poll_feed(feed.url, self.fetcher, self.store, self.ctx, self.clock(), feed_id=feed.id,
-                               etag=feed.etag, last_modified=feed.last_modified, seed=seed)
+            try:
+                result = poll_feed(feed.url, self.fetcher, self.store, self.ctx, self.clock(), feed_id=feed.id,
+                                   etag=feed.etag, last_modified=feed.last_modified, seed=seed)
+            except Exception as exc:  # a bug or a database fault: recorded, so the feed is never wedged
+                log.exception("poll_failed", extra={"event": "poll_failed", "fields": {"feed": feed.url}})
+                result = PollResult(feed.url, status="error", error=f"internal error: {type(exc).__name__}: {exc}")
         ok = result.status != "error"
         now = self.clock()
         interval = self.options.feed_intervals.get(feed.url, self.options.poll_seconds)
@@ -189,7 +193,7 @@ class Service:
                          max_backoff=self.options.max_backoff_seconds)
         with self.store.transaction() as repo:
             repo.record_poll(feed.id, now=now, ok=ok, error=result.error, etag=result.etag,
-                             last_modified=result.last_modified, next_poll_at=when)
+                             last_modified=result.last_modified, next_poll_at=when, owner=self.worker_id)
         with self._lock:
             self.stats["polled"] += 1
             self.stats["articles"] += result.new_articles
@@ -230,18 +234,14 @@ class Service:
             event("feed_alert_failed", feed=feed.url, error=str(exc))
 
     def digest(self) -> None:
-        """Post the digest, once across all workers: the lock picks one, and a digest sent in the
-        last minute means another worker already served this tick."""
-        with self.store.exclusive("claimbot-digest") as mine:
-            if not mine:
-                event("digest_skipped", reason="another worker is posting it")
+        """Post the digest once across all workers (send_digest holds a lock while posting)."""
+        # Workers woken by the same tick: the first posts, the others find a fresh digest and skip.
+        tick = min(60, self.options.digest_every_seconds or 60)
+        with self.store.transaction() as repo:
+            if repo.recent_digest(self.clock() - timedelta(seconds=tick * 0.9)):
+                event("digest_skipped", reason="already sent for this tick")
                 return
-            with self.store.transaction() as repo:
-                if repo.recent_digest(self.clock() - timedelta(seconds=min(60, self.options.digest_every_seconds
-                                                                           or 60) * 0.9)):
-                    event("digest_skipped", reason="already sent for this tick")
-                    return
-            self._digest()
+        self._digest()
 
     def _digest(self) -> None:
         now = self.clock()

@@ -237,3 +237,23 @@ def test_corrupted_feeds_never_crash_the_feed_stage(tmp_path: Path) -> None:
     outcome = fuzz(files, copies=300)
     assert sum(outcome.values()) == 903
     assert not [k for k in outcome if k.startswith("crash")], outcome
+
+
+def test_feed_items_never_read_local_files_and_odd_links_stay_item_errors(
+        http_server: LocalServer, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("딥시크가 비밀 문서를 공개했다고 밝혔다.", encoding="utf-8")
+    items = "".join(f"<item><title>x</title><link>{link}</link></item>" for link in
+                    (f"file://{secret}", str(secret), "http://host:abc/", "http://[::1/", http_server.url("/ok")))
+    http_server.routes["/rss"] = respond(200, f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>')
+    http_server.routes["/ok"] = respond(200, "<p>평범한 기사 본문입니다. 오늘 날씨가 맑았다.</p>",
+                                        {"Content-Type": "text/html; charset=utf-8"})
+    topics, _ = load_topics(ROOT / "config" / "topics.toml")
+    ctx = Context(extract=ExtractOptions(), topics=topics, claims=ClaimOptions())
+    store = Store.open(f"sqlite:///{tmp_path}/items.db")
+    result = poll_feed(http_server.url("/rss"), fetcher(), store, ctx, datetime(2025, 1, 22, tzinfo=UTC))
+    assert result.status == "ok" and result.new_articles == 1, result
+    assert len(result.item_errors) >= 3
+    with store.transaction() as repo:
+        assert not repo.has_article(f"file://{secret}") and not repo.has_article(str(secret))
+    store.close()

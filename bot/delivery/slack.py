@@ -120,7 +120,7 @@ class SlackNotifier:
 
 
     def alert(self, text: str) -> None:
-        self._post(self.channel_id(), Message(text=text, blocks=(
+        self._post(self.channel_id(), Message(text=escape(text), blocks=(
             {"type": "section", "text": {"type": "mrkdwn", "text": escape(text)}},)), None, None)
 
 

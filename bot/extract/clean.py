@@ -71,7 +71,7 @@ _DATELINE = re.compile(
     re.IGNORECASE,
 )
 _BYLINE = re.compile(
-    r"^\W*(?:\S+\s+)?[가-힣]{2,4}\s*(?:기자|특파원|캐스터|외신캐스터|앵커|논설위원|객원기자|선임기자)"
+    r"^\W*(?:\S+\s+)?[가-힣]{2,4}\s*(?:기자|특파원|캐스터|앵커|논설위원|객원기자|선임기자)"
     r"(?:\s+[\w.+-]+@[\w.-]+)?(?:\s+\d{4}[-.]\d{2}[-.]\d{2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)?\s*$"
     r"|^\W*by\s+[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}\s*$"
 )
@@ -177,13 +177,12 @@ def _looks_like_reporting(line: str) -> bool:
 
 
 _INVISIBLE = {0x200B: None, 0xFEFF: None}
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def clean_lines(raw_lines: list[str], options: CleanOptions, title: str | None = None) -> Cleaned:
-    lines = [_CONTROL.sub("", _ANSI.sub("", ln)) if _UNSAFE.search(ln) else ln for ln in raw_lines]
+    lines = [_CONTROL.sub("", _ANSI.sub("", ln)) for ln in raw_lines]
     lines = [" ".join(_nfc(ln).translate(_INVISIBLE).split()) for ln in lines]
     lines = [ln for ln in lines if ln]
     out = Cleaned(lines=[], title=title)
@@ -283,7 +282,7 @@ def _is_list_item(line: str, options: CleanOptions) -> bool:
 
 
 def _author_of(line: str) -> str | None:
-    m = re.search(r"([가-힣]{2,4})\s*(?:기자|특파원|캐스터|외신캐스터|앵커|논설위원|객원기자|선임기자)", line)
+    m = re.search(r"([가-힣]{2,4})\s*(?:기자|특파원|캐스터|앵커|논설위원|객원기자|선임기자)", line)
     if m:
         return m.group(1)
     m = re.match(r"^\W*by\s+(.+)$", line, re.IGNORECASE)

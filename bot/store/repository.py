@@ -36,6 +36,11 @@ def _feed_state(r) -> FeedState:  # type: ignore[no-untyped-def]
                      last_error=r.last_error, error_since=r.error_since)
 
 
+def _cut(value: str | None, size: int) -> str | None:
+    """Columns have lengths PostgreSQL enforces (SQLite does not): feed-derived values are cut."""
+    return value[:size] if value else value
+
+
 def text_key(text: str) -> str:
     return hashlib.sha1(re.sub(r"\s+", "", text).encode()).hexdigest()
 
@@ -86,9 +91,11 @@ class Repository:
         The unique canonical URL makes this idempotent across workers: a
         concurrent insert of the same article is ignored, not an error.
         """
+        canonical_url = canonical_url[:2000]
         new_id = self.conn.execute(self._insert_ignore(t.articles, ["canonical_url"]).values(
-            url=article.url, canonical_url=canonical_url, feed_id=feed_id, title=article.title,
-            outlet=article.outlet, author=article.author, published_at=article.published, fetched_at=now,
+            url=article.url[:2000], canonical_url=canonical_url, feed_id=feed_id, title=article.title,
+            outlet=_cut(article.outlet, 300), author=_cut(article.author, 300), published_at=article.published,
+            fetched_at=now,
             topics=list(topics), spam=spam, spam_reason=spam_reason, text_chars=len(article.text),
         ).returning(t.articles.c.id)).scalar()
         if new_id is not None:
@@ -114,6 +121,13 @@ class Repository:
             select(t.articles.c.id).where(t.articles.c.canonical_url == canonical_url)).first() is not None
 
     # --- claims and clusters -----------------------------------------------------
+
+    def serialize_topic(self, topic: str) -> None:
+        """Hold a per-topic lock until this transaction ends, so two workers deciding claims of one
+        topic at once cannot both miss each other's new claim (PostgreSQL; SQLite has one writer)."""
+        if self.conn.dialect.name == "postgresql":
+            key = int(hashlib.sha1(f"claimbot-topic:{topic}".encode()).hexdigest()[:15], 16)
+            self.conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({key})")
 
     def similar_claims(self, topic: str, keys: Sequence[str], since: datetime, *, limit: int = 40) -> list[KnownClaim]:
         """Stored claims of a topic sharing retrieval keys, the most keys first.
@@ -166,7 +180,7 @@ class Repository:
         if keys:
             self.conn.execute(self._insert_ignore(t.claim_keys, ["claim_id", "key"]), keys)
         self.conn.execute(self._insert_ignore(t.cluster_sources, ["cluster_id", "url"]), [
-            {"cluster_id": d.cluster, "url": url, "outlet": outlet, "claim_id": cid, "seen_at": now}
+            {"cluster_id": d.cluster, "url": url[:2000], "outlet": _cut(outlet, 300), "claim_id": cid, "seen_at": now}
             for cid, (_, d, _) in zip(claim_ids, decided, strict=True)])
         return claim_ids
 
@@ -278,9 +292,17 @@ class Repository:
         return [_feed_state(r) for r in rows]
 
     def record_poll(self, feed_id: int, *, now: datetime, ok: bool, error: str | None, etag: str | None,
-                    last_modified: str | None, next_poll_at: datetime) -> None:
-        """Store a poll's outcome and release the lease; errors are counted, never dropped."""
+                    last_modified: str | None, next_poll_at: datetime, owner: str | None = None) -> None:
+        """Store a poll's outcome and release the lease; errors are counted, never dropped.
+
+        With ``owner``, only while this worker still holds the lease: a worker whose lease ran
+        out (and the feed went to another) does not overwrite the newer result.
+        """
         f = t.feeds
+        if owner is not None:
+            holder = self.conn.execute(select(f.c.lease_owner).where(f.c.id == feed_id)).scalar()
+            if holder not in (owner, None):
+                return
         values: dict[str, object] = {"last_polled_at": now, "next_poll_at": next_poll_at, "lease_owner": None,
                                      "lease_until": None}
         if ok:
