@@ -26,11 +26,11 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from .claims import ClaimOptions, find_claims
 from .delivery import Notifier, Receipt
 from .digest import build_digest
-from sqlalchemy.exc import SQLAlchemyError
-
 from .errors import ClaimbotError, DeliveryError, FetchError
 from .extract import ExtractOptions, canonical_url, extract
 from .feeds import parse_feed
