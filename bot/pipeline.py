@@ -36,6 +36,7 @@ from .extract import ExtractOptions, canonical_url, extract
 from .feeds import parse_feed
 from .fetch import Fetcher, decode
 from .models import (
+    Article,
     Claim,
     ClaimOutcome,
     Decision,
@@ -45,11 +46,12 @@ from .models import (
     DocumentResult,
     FeedItem,
     KnownClaim,
+    TopicResult,
 )
 from .novelty import NoveltyOptions, decide, new_cluster_id, retrieval_keys
 from .store import Repository, Store
 from .text import sentences
-from .topics import TopicOptions, match_topics
+from .topics import TopicOptions, match_topics, may_mention_any
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +68,17 @@ class Context:
 def process_document(doc: Document, repo: Repository, ctx: Context, now: datetime, *,
                      feed_id: int | None = None, seed: bool = False) -> DocumentResult:
     """Run one document through extraction, topics, claims and novelty, and store the outcome."""
-    article = extract(doc, ctx.extract)
-    sents = sentences(article.text)
-    topics = match_topics(sents, ctx.topics, article.title)
-    claims = find_claims(sents, topics, ctx.claims)
+    if may_mention_any((doc.html or doc.text or "") + "\n" + (doc.title or ""), ctx.topics):
+        article = extract(doc, ctx.extract)
+        sents = sentences(article.text)
+        topics = match_topics(sents, ctx.topics, article.title)
+        claims = find_claims(sents, topics, ctx.claims)
+    else:
+        # No topic is named anywhere on the page: nothing to extract a claim from. The article is
+        # still stored, so the next poll does not fetch it again.
+        article = Article(url=doc.url, title=doc.title, published=doc.published, outlet=doc.source, author=None,
+                          text="")
+        topics, claims = TopicResult(hits=(), topics=(), spam=False, spam_reason=None), []
 
     key = canonical_url(doc.url, article.canonical)
     article_id, is_new = repo.save_article(article, key, topics=topics.topics, spam=topics.spam,

@@ -78,6 +78,16 @@ class _Scan:
     related: dict[int, list[str]] = field(default_factory=dict)
 
 
+def may_mention_any(raw: str, options: TopicOptions) -> bool:
+    """Does any topic's alias occur anywhere in this raw HTML or text?
+
+    A cheap scan before extraction: most pages in a news feed name no tracked
+    topic, and for them extraction, sentences and claims would find nothing.
+    """
+    text = Folded.of(raw)
+    return any(rule.mentions("aliases", text) for rule in options.rules)
+
+
 def match_topics(sents: list[Sentence], options: TopicOptions, title: str | None = None) -> TopicResult:
     folded = [Folded.of(s.text) for s in sents]
     article = Folded.of("\n".join(s.text for s in sents) + "\n" + (title or ""))
