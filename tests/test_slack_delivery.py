@@ -210,3 +210,10 @@ def test_digest_preview_prints_and_posts_nothing(slack: FakeSlack, tmp_path: Pat
                            capture_output=True, text=True, timeout=120)
     assert shown.returncode == 0 and "딥시크가 R1을 공개했다고 밝혔다." in shown.stdout
     assert slack.posts() == []
+
+
+def test_feed_alerts_reach_slack_escaped(slack: FakeSlack) -> None:
+    notifier(slack).alert("Feed failing: <!channel> Daily (https://x.example/rss) failed 3 polls. Last error: HTTP 500")
+    [post] = slack.posts()
+    assert "<!channel>" not in json.dumps(post) and "&lt;!channel&gt;" in post["text"]
+    assert post["channel"] == "C123"
