@@ -104,6 +104,13 @@ class Cleaned:
     title: str | None = None
 
 
+def _visible(line: str) -> str:
+    """Zero-width spaces and stray BOMs removed (str.translate with a table is slower than this)."""
+    if "\u200b" in line or "\ufeff" in line:
+        return line.replace("\u200b", "").replace("\ufeff", "")
+    return line
+
+
 def _nfc(line: str) -> str:
     return line if unicodedata.is_normalized("NFC", line) else unicodedata.normalize("NFC", line)
 
@@ -176,14 +183,14 @@ def _looks_like_reporting(line: str) -> bool:
     return len(line) >= 60 and bool(_SENTENCE_END.search(line)) and not re.search(r"byte|자까지", line)
 
 
-_INVISIBLE = {0x200B: None, 0xFEFF: None}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def clean_lines(raw_lines: list[str], options: CleanOptions, title: str | None = None) -> Cleaned:
-    lines = [_CONTROL.sub("", _ANSI.sub("", ln)) for ln in raw_lines]
-    lines = [" ".join(_nfc(ln).translate(_INVISIBLE).split()) for ln in lines]
+    # isprintable() is a fast C test: only lines holding a control or format character are scrubbed.
+    lines = [ln if ln.isprintable() else _CONTROL.sub("", _ANSI.sub("", ln)) for ln in raw_lines]
+    lines = [" ".join(_visible(_nfc(ln)).split()) for ln in lines]
     lines = [ln for ln in lines if ln]
     out = Cleaned(lines=[], title=title)
 
@@ -191,6 +198,9 @@ def clean_lines(raw_lines: list[str], options: CleanOptions, title: str | None =
     kept: list[str] = []
     in_comments = False
     for line in lines:
+        if len(line) > 200 and not in_comments and not _CAPTION.match(line):
+            kept.append(line)  # a paragraph: every single-line rule below is for short lines
+            continue
         if _DATELINE.match(line) or (_PAGE_INFO.match(line) and re.search(r"\d", line)):
             out.datelines.append(line)
             out.removed.append(line)
