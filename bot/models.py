@@ -176,6 +176,7 @@ class DocumentResult:
     outcomes: tuple[ClaimOutcome, ...]
     spam: bool = False
     stored: bool = True
+    article_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,7 +101,8 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
     if is_new and decided:
         repo.save_claims(article_id, decided, url=article.url, outlet=article.outlet, now=now, suppressed=seed)
     return DocumentResult(url=doc.url, title=article.title, published=article.published, outlet=article.outlet,
-                          topics=topics.topics, outcomes=tuple(outcomes), spam=topics.spam, stored=is_new)
+                          topics=topics.topics, outcomes=tuple(outcomes), spam=topics.spam, stored=is_new,
+                          article_id=article_id)
 
 
 def as_known(claim: Claim, decision: Decision, url: str, outlet: str | None) -> KnownClaim:
@@ -148,26 +149,45 @@ def poll_feed(url: str, fetcher: Fetcher, store: Store, ctx: Context, now: datet
     finally:
         result.ms = int((time.monotonic() - started) * 1000)
     result.items = len(parsed.items)
+    seen: set[str] = set()
+    if feed_id is not None:
+        with store.transaction() as repo:
+            seen = repo.seen_entries(feed_id, [item.guid for item in parsed.items])
     for item in parsed.items:
+        if item.guid in seen:
+            continue
         with store.transaction() as repo:
             if repo.has_article(canonical_url(item.url)):
+                if feed_id is not None:
+                    repo.mark_entry(feed_id, item.guid, now)
                 continue
+        article_id, error = None, None
         try:
             doc = fetch_item(item, fetcher)
             with store.transaction() as repo:
                 outcome = process_document(doc, repo, ctx, now, feed_id=feed_id, seed=seed)
+            article_id = outcome.article_id
         except ClaimbotError as exc:
-            result.item_errors.append(str(exc))
-            continue
+            error = str(exc)
         except SQLAlchemyError as exc:  # e.g. a value PostgreSQL refuses: this article, not the feed
-            result.item_errors.append(f"store: {item.url[:200]}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-            continue
-        if outcome.stored:
+            error = f"store: {item.url[:200]}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+        if error is not None:
+            result.item_errors.append(error)
+        elif outcome.stored:
             result.new_articles += 1
             result.new_claims += sum(o.decision.status == "new" for o in outcome.outcomes)
             result.repeats += sum(o.decision.status == "repeat" for o in outcome.outcomes)
+        if feed_id is not None and (error is None or _permanent(error)):
+            with store.transaction() as repo:
+                repo.mark_entry(feed_id, item.guid, now, article_id=article_id, error=error)
     result.ms = int((time.monotonic() - started) * 1000)
     return result
+
+
+def _permanent(error: str) -> bool:
+    """Errors not worth retrying on the next poll: gone, refused, not a page, empty."""
+    return any(mark in error for mark in ("HTTP 404", "HTTP 410", "not an http(s) link", "malformed URL",
+                                          "no text could be extracted", "the page is empty", "too large"))
 
 
 def fetch_item(item: FeedItem, fetcher: Fetcher) -> Document:

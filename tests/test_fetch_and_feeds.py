@@ -257,3 +257,26 @@ def test_feed_items_never_read_local_files_and_odd_links_stay_item_errors(
     with store.transaction() as repo:
         assert not repo.has_article(f"file://{secret}") and not repo.has_article(str(secret))
     store.close()
+
+
+def test_an_entry_is_fetched_once_even_when_its_page_redirects_or_is_gone(
+        http_server: LocalServer, tmp_path: Path) -> None:
+    items = "".join(f"<item><guid>g{i}</guid><link>{http_server.url(path)}</link></item>"
+                    for i, path in enumerate(("/moved", "/gone")))
+    http_server.routes["/rss"] = respond(200, f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>')
+    http_server.routes["/moved"] = respond(301, b"", {"Location": "/final"})
+    http_server.routes["/final"] = respond(200, "<p>평범한 기사 본문입니다. 오늘 날씨가 맑았다.</p>",
+                                           {"Content-Type": "text/html; charset=utf-8"})
+    http_server.routes["/gone"] = respond(410, b"")
+    topics, _ = load_topics(ROOT / "config" / "topics.toml")
+    ctx = Context(extract=ExtractOptions(), topics=topics, claims=ClaimOptions())
+    store = Store.open(f"sqlite:///{tmp_path}/entries.db")
+    with store.transaction() as repo:
+        repo.sync_feeds([(http_server.url("/rss"), "t")], datetime(2025, 1, 22, tzinfo=UTC))
+    now = datetime(2025, 1, 22, tzinfo=UTC)
+    first = poll_feed(http_server.url("/rss"), fetcher(), store, ctx, now, feed_id=1)
+    assert first.new_articles == 1 and len(first.item_errors) == 1
+    before = len(http_server.requests)
+    poll_feed(http_server.url("/rss"), fetcher(), store, ctx, now, feed_id=1)
+    assert [r[1] for r in http_server.requests[before:]] == ["/rss"]  # neither page fetched again
+    store.close()

@@ -116,6 +116,18 @@ class Repository:
             return sqlite_insert(table).on_conflict_do_nothing(index_elements=conflict)
         raise StoreError(dialect, "unsupported database", "use SQLite or PostgreSQL")
 
+    def seen_entries(self, feed_id: int, guids: Sequence[str]) -> set[str]:
+        """Which of a feed's entries were handled before (stored, or failed for good)."""
+        keys = {text_key(g): g for g in guids}
+        rows = self.conn.execute(select(t.feed_entries.c.guid_key).where(
+            t.feed_entries.c.feed_id == feed_id, t.feed_entries.c.guid_key.in_(list(keys))))
+        return {keys[r[0]] for r in rows}
+
+    def mark_entry(self, feed_id: int, guid: str, now: datetime, *, article_id: int | None = None,
+                   error: str | None = None) -> None:
+        self.conn.execute(self._insert_ignore(t.feed_entries, ["feed_id", "guid_key"]).values(
+            feed_id=feed_id, guid_key=text_key(guid), article_id=article_id, error=_cut(error, 2000), seen_at=now))
+
     def has_article(self, canonical_url: str) -> bool:
         return self.conn.execute(
             select(t.articles.c.id).where(t.articles.c.canonical_url == canonical_url)).first() is not None
@@ -326,7 +338,8 @@ class Repository:
     # --- housekeeping -----------------------------------------------------------
 
     def prune(self, now: datetime, retention_days: int) -> int:
-        """Forget clusters not seen within the retention window, with their claims."""
+        """Forget clusters not seen within the retention window, with their claims, then the old
+        articles left without claims (their feed entries stay, so they are not fetched again)."""
         cutoff = now - timedelta(days=retention_days)
         old = [r[0] for r in self.conn.execute(select(t.clusters.c.id).where(t.clusters.c.last_seen_at < cutoff))]
         for chunk in (old[i:i + 500] for i in range(0, len(old), 500)):
@@ -335,4 +348,8 @@ class Repository:
             self.conn.execute(t.cluster_sources.delete().where(t.cluster_sources.c.cluster_id.in_(chunk)))
             self.conn.execute(t.claims.delete().where(t.claims.c.cluster_id.in_(chunk)))
             self.conn.execute(t.clusters.delete().where(t.clusters.c.id.in_(chunk)))
+        orphans = select(t.articles.c.id).where(t.articles.c.fetched_at < cutoff,
+                                                ~t.articles.c.id.in_(select(t.claims.c.article_id)))
+        self.conn.execute(update(t.feed_entries).where(t.feed_entries.c.article_id.in_(orphans)).values(article_id=None))
+        self.conn.execute(t.articles.delete().where(t.articles.c.id.in_(orphans)))
         return len(old)

@@ -134,6 +134,15 @@ cluster_sources = Table(
     Column("seen_at", UTCDateTime(), nullable=False),
 )
 
+feed_entries = Table(
+    "feed_entries", metadata,
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True),
+    Column("guid_key", String(64), primary_key=True),   # sha1 of the entry's guid
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="SET NULL")),
+    Column("error", Text),
+    Column("seen_at", UTCDateTime(), nullable=False),
+)
+
 digests = Table(
     "digests", metadata,
     Column("id", Integer, primary_key=True),
