@@ -36,6 +36,7 @@ class Message:
     text: str
     blocks: tuple[dict[str, Any], ...]
     reply: bool = False
+    claim_ids: tuple[int, ...] = ()   # the claims this message carries: marked posted once it is accepted
 
 
 def build_digest(items: Sequence[DigestItem], topic_names: dict[str, str], *, period_start: datetime | None,
@@ -138,18 +139,22 @@ def render_text(digest: Digest, options: DigestOptions) -> str:
     return "\n".join(lines)
 
 
-def _sections(topic: DigestTopic, options: DigestOptions) -> list[dict[str, Any]]:
+Block = tuple[dict[str, Any], tuple[int, ...]]   # a block and the claim ids it shows
+
+
+def _sections(topic: DigestTopic, options: DigestOptions) -> list[Block]:
     """Pack a topic's items into section blocks of at most MAX_SECTION_CHARS characters each."""
-    blocks: list[dict[str, Any]] = []
-    current = ""
+    blocks: list[Block] = []
+    current, ids = "", []
     for item in topic.items:
         line = item_mrkdwn(item, options)  # claim text and quotes are trimmed inside; links are capped
         if current and len(current) + 1 + len(line) > MAX_SECTION_CHARS:
-            blocks.append(_section(current))
-            current = ""
+            blocks.append((_section(current), tuple(ids)))
+            current, ids = "", []
         current = f"{current}\n{line}" if current else line
+        ids.append(item.claim_id)
     if current:
-        blocks.append(_section(current))
+        blocks.append((_section(current), tuple(ids)))
     return blocks
 
 
@@ -161,19 +166,20 @@ def _header(text: str) -> dict[str, Any]:
     return {"type": "header", "text": {"type": "plain_text", "text": trim(text, MAX_HEADER_CHARS), "emoji": True}}
 
 
-def _chunk(head: list[dict[str, Any]], body: list[dict[str, Any]], text: str, reply: bool) -> list[Message]:
+def _chunk(head: list[dict[str, Any]], body: list[Block], text: str, reply: bool) -> list[Message]:
     """Split blocks over as many messages as Slack's block and size limits need."""
     messages: list[Message] = []
-    current = list(head)
+    current, ids = list(head), []
     size = sum(len(str(b)) for b in current)
-    for block in body:
+    for block, block_ids in body:
         if len(current) + 1 > MAX_BLOCKS or size + len(str(block)) > MAX_MESSAGE_CHARS - 2000:
-            messages.append(Message(text, tuple(current), reply))
-            current, size = [], 0
+            messages.append(Message(text, tuple(current), reply, tuple(ids)))
+            current, ids, size = [], [], 0
         current.append(block)
+        ids.extend(block_ids)
         size += len(str(block))
     if current:
-        messages.append(Message(text, tuple(current), reply))
+        messages.append(Message(text, tuple(current), reply, tuple(ids)))
     return messages
 
 
@@ -197,9 +203,9 @@ def render_messages(digest: Digest, options: DigestOptions, *, layout: str | Non
             messages += _chunk(head, _sections(topic, options), f"{topic.name}: {len(topic.items)} new claims",
                                reply=True)
         return messages
-    body: list[dict[str, Any]] = []
+    body: list[Block] = []
     for topic in digest.topics:
-        body.append(_header(f"{topic.name} · {len(topic.items)} new"))
+        body.append((_header(f"{topic.name} · {len(topic.items)} new"), ()))
         body.extend(_sections(topic, options))
-    body.append(footer)
+    body.append((footer, ()))
     return _chunk(summary_head, body, title, reply=False)

@@ -54,6 +54,8 @@ class StoreError(ClaimbotError):
 class DeliveryError(ClaimbotError):
     stage = "delivery"
 
-    def __init__(self, subject: str, problem: str, hint: str = "", *, retryable: bool = True) -> None:
+    def __init__(self, subject: str, problem: str, hint: str = "", *, retryable: bool = True,
+                 delivered: tuple[int, ...] = ()) -> None:
         self.retryable = retryable
+        self.delivered = delivered  # claims whose messages Slack accepted before the failure
         super().__init__(subject, problem, hint)

@@ -266,7 +266,7 @@ def _send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], 
         receipt = notifier.send(digest, on_first_message=first_message_posted)
     except DeliveryError as exc:
         with store.transaction() as repo:
-            repo.mark_failed(digest_id, str(exc))
+            repo.mark_failed(digest_id, str(exc), posted=exc.delivered)
         return DigestOutcome(digest, None, str(exc))
     with store.transaction() as repo:
         repo.mark_posted(digest_id, digest.claim_ids, receipt.message_ts, now)

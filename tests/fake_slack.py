@@ -32,7 +32,13 @@ class FakeSlack:
     release: threading.Event = field(default_factory=threading.Event)
 
     def posts(self) -> list[dict[str, Any]]:
+        """Every chat.postMessage request, accepted or not."""
         return [body for method, body in self.calls if method == "chat.postMessage"]
+
+    def accepted(self) -> list[dict[str, Any]]:
+        """The messages Slack accepted, oldest first: what the channel shows."""
+        with self.lock:
+            return list(reversed(self.history))
 
 
 def violations(body: dict[str, Any]) -> list[str]:
@@ -115,7 +121,7 @@ def fake_slack_server() -> Iterator[FakeSlack]:
                 if channel not in state.channels.values():
                     return self._reply(200, {"ok": False, "error": "channel_not_found"})
                 message = {"ts": ts, "text": body.get("text"), "metadata": body.get("metadata"),
-                           "thread_ts": body.get("thread_ts"), "channel": channel}
+                           "thread_ts": body.get("thread_ts"), "channel": channel, "blocks": body.get("blocks")}
                 with state.lock:
                     state.history.insert(0, message)
                 if action == "hang":

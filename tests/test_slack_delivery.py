@@ -217,3 +217,15 @@ def test_feed_alerts_reach_slack_escaped(slack: FakeSlack) -> None:
     [post] = slack.posts()
     assert "<!channel>" not in json.dumps(post) and "&lt;!channel&gt;" in post["text"]
     assert post["channel"] == "C123"
+
+
+def test_a_thread_that_fails_half_way_never_posts_a_claim_twice(slack: FakeSlack, store: Store) -> None:
+    fill(store, ["딥시크가 R1을 공개했다고 밝혔다."])
+    fill(store, ["OpenAI said Stargate will cost $500 billion."], topic="stargate")
+    slack.script = ["ok", "ok", "500", "500", "500", "500"]  # summary, DeepSeek reply; the Stargate reply fails
+    first = send_digest(store, notifier(slack), NAMES, NOW)
+    assert first.error and pending(store) == 1
+    assert send_digest(store, notifier(slack), NAMES, NOW + timedelta(hours=1)).error is None
+    shown = json.dumps(slack.accepted(), ensure_ascii=False)
+    assert shown.count("딥시크가 R1을 공개했다고 밝혔다.") == 1
+    assert shown.count("$500 billion") == 1 and pending(store) == 0

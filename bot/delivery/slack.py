@@ -77,9 +77,15 @@ class SlackNotifier:
         channel, first_ts = self.channel_id(), None
         if on_first_message is not None:
             on_first_message(Receipt(channel=channel, message_ts=None))  # where to look after a crash
+        delivered: list[int] = []
         for message in messages:
             thread_ts = first_ts if message.reply else None
-            response = self._post(channel, message, thread_ts, digest.digest_id)
+            try:
+                response = self._post(channel, message, thread_ts, digest.digest_id)
+            except DeliveryError as exc:
+                exc.delivered = tuple(delivered)  # these went out: never post them twice
+                raise
+            delivered.extend(message.claim_ids)
             if first_ts is None:
                 first_ts, channel = response.get("ts"), response.get("channel", channel)
                 if on_first_message is not None:
@@ -134,17 +140,21 @@ class WebhookNotifier:
         self.options = options
 
     def send(self, digest: Digest, on_first_message: Callable[[Receipt], None] | None = None) -> Receipt:
+        delivered: list[int] = []
         for message in render_messages(digest, self.options, layout="single"):
             try:
                 response = self.client.send(text=message.text, blocks=list(message.blocks))
             except (SlackClientError, OSError) as exc:
                 raise DeliveryError("slack webhook", f"could not be reached ({exc})",
-                                    "claims stay pending and go out with the next digest") from None
+                                    "claims stay pending and go out with the next digest",
+                                    delivered=tuple(delivered)) from None
             # WebhookClient returns 429 and 5xx as responses instead of raising: check them.
             if response.status_code != 200:
                 raise DeliveryError("slack webhook", f"HTTP {response.status_code}: {response.body[:200]}",
                                     "check SLACK_WEBHOOK_URL; claims stay pending and go out with the next digest",
-                                    retryable=response.status_code == 429 or response.status_code >= 500)
+                                    retryable=response.status_code == 429 or response.status_code >= 500,
+                                    delivered=tuple(delivered))
+            delivered.extend(message.claim_ids)
         return Receipt(channel="webhook")
 
     def already_sent(self, digest_id: int, channel: str | None) -> Receipt | None:

@@ -248,8 +248,11 @@ class Repository:
         if claim_ids:
             self.conn.execute(update(t.claims).where(t.claims.c.id.in_(list(claim_ids))).values(digest_id=digest_id))
 
-    def mark_failed(self, digest_id: int, error: str) -> None:
+    def mark_failed(self, digest_id: int, error: str, posted: Sequence[int] = ()) -> None:
+        """The digest failed; claims whose messages Slack had already accepted count as posted."""
         self.conn.execute(update(t.digests).where(t.digests.c.id == digest_id).values(state="failed", error=error))
+        if posted:
+            self.conn.execute(update(t.claims).where(t.claims.c.id.in_(list(posted))).values(digest_id=digest_id))
 
     def last_digest_end(self) -> datetime | None:
         return self.conn.execute(select(func.max(t.digests.c.period_end)).where(t.digests.c.state == "sent")).scalar()
