@@ -169,7 +169,11 @@ def retrieval_keys(claim: Claim, options: NoveltyOptions) -> tuple[str, ...]:
     equal to their word Jaccard, so eight bands find most restatements while the
     index stays a fixed handful of rows per claim.
     """
-    keys = [f"f:{f.key}" for f in claim.figures if f.strong]
+    keys = []
+    for f in (f for f in claim.figures if f.strong):
+        # The buckets of values just below and above too: 1.249 and 1.251 round apart.
+        for value in (f.value, f.value * (1 - options.same_value), f.value * (1 + options.same_value)):
+            keys.append(f"f:{f.kind}:{f.unit}:{value:.2g}")
     # The same kind of figure about the same measure: where updated and conflicting figures are found.
     keys += [f"m:{f.kind}:{f.unit}:{m}" for f in claim.figures if f.strong for m in sorted(measures_of(f))][:6]
     keys += [f"e:{e}" for e in claim.entities if not e.startswith("topic:")][:8]

@@ -54,7 +54,7 @@ def _figures_from_json(rows: Sequence[dict[str, object]]) -> tuple[Figure, ...]:
                         context=tuple(r.get("context") or ())) for r in rows)
 
 
-KEY_SLOTS = 24
+KEY_SLOTS = 32
 PER_KEY = 50
 
 
