@@ -198,7 +198,7 @@ def clean_lines(raw_lines: list[str], options: CleanOptions, title: str | None =
     kept: list[str] = []
     in_comments = False
     for line in lines:
-        if len(line) > 200 and not in_comments and not _CAPTION.match(line):
+        if len(line) > 160 and not in_comments and not _CAPTION.match(line):
             kept.append(line)  # a paragraph: every single-line rule below is for short lines
             continue
         if _DATELINE.match(line) or (_PAGE_INFO.match(line) and re.search(r"\d", line)):
