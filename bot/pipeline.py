@@ -1,20 +1,23 @@
 """The orchestrator: the only module that knows every stage, and the order they run in.
 
     poll a feed:
-        feed URL --fetch--> bytes --feeds.parse_feed--> items
-        each item --fetch--> page HTML (the feed's <content:encoded> when the page fails) --> process
+        feed URL --fetch (conditional GET)--> bytes --feeds.parse_feed--> items
+        each entry not seen before (by guid) --fetch--> page HTML
+            (the feed's <content:encoded> when the page fails) --> process
 
     process a document:
-        html | text --extract--> Article (clean text, title, date, outlet)
+        html | text --topics.may_mention_any--> no alias anywhere: store the bare article, done
+                    --extract--> Article (clean text, title, date, outlet, canonical link)
                     --text.sentences--> sentences with their passages
                     --topics.match_topics--> which sentence is on which topic, spam flag
                     --claims.find_claims--> scored claims with figures, entities, words
         each claim  --store.similar_claims--> candidates --novelty.decide--> new | repeat | conflict
-                    --store.save_claim--> rows (the article once per canonical URL)
+        all claims  --store.save_claims--> rows (the article once per canonical URL)
 
-    send a digest:
+    send a digest (under a lock: one process posts at a time):
+        unfinished digests --notifier.already_sent--> sent, or failed and their claims go again
         store.pending_claims --digest.build_digest--> Digest --notifier.send--> Slack | console
-        --store.mark_posted (only after Slack said ok)
+        --store.mark_posted (only after Slack said ok; on failure, what Slack accepted)
 
 Every function takes ``now``; none reads the clock. A feed's failure is caught
 here and recorded; unexpected exceptions propagate.
