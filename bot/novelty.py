@@ -25,10 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .models import Claim, Decision, Figure, KnownClaim
-
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
-_CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z]")
+from .text import script_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +50,6 @@ class Match:
     score: float
     repeat: bool
     conflict: bool
-
-
-def script_of(text: str) -> str:
-    counts = {"ko": len(_HANGUL.findall(text)), "cjk": len(_CJK.findall(text)), "latin": len(_LATIN.findall(text))}
-    return max(counts, key=lambda k: counts[k])
 
 
 def _close(a: float, b: float, tolerance: float) -> bool:

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from .models import Sentence, TopicHit, TopicResult
 from .text import Folded, Term, TermSet
 from .text import normalize as fold
+from .text.script import HANGUL_RANGE
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_HANGUL = re.compile(f"[{HANGUL_RANGE}]")
 _OPEN_QUOTES = "'\"‘“「『"
 _CLOSE_QUOTES = "'\"’”」』"
 

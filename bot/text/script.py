@@ -20,3 +20,11 @@ def is_hangul(ch: str) -> bool:
 
 def is_cjk(ch: str) -> bool:
     return bool(re.match(f"[{CJK_RANGE}]", ch))
+
+
+_SCRIPTS = {"ko": re.compile(f"[{HANGUL_RANGE}]"), "cjk": re.compile(f"[{CJK_RANGE}]"), "latin": re.compile("[A-Za-z]")}
+
+
+def script_of(text: str) -> str:
+    """The script most of the text is written in: "ko", "cjk" or "latin"."""
+    return max(_SCRIPTS, key=lambda name: len(_SCRIPTS[name].findall(text)))
