@@ -237,12 +237,34 @@ def send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], n
         return _send_digest(store, notifier, topic_names, now, stats=stats, post_empty=post_empty, channel=channel)
 
 
+def _finish_thread(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime, digest_id: int,
+                   claim_ids: list[int], receipt: Receipt) -> None:
+    """A crash cut a thread digest short: post the missing replies under the summary already in
+    the channel, so the digest ends up whole, in one message, with no claim twice."""
+    missing = set(claim_ids) - set(receipt.claim_ids or ())
+    with store.transaction() as repo:
+        items = [item for item in repo.pending_claims() if item.claim_id in missing]
+    rest = replace(build_digest(items, topic_names, period_start=None, period_end=now), digest_id=digest_id)
+    try:
+        if not rest.is_empty:
+            notifier.send(rest, resume=receipt)
+    except DeliveryError as exc:
+        with store.transaction() as repo:
+            repo.mark_failed(digest_id, str(exc), posted=sorted(set(claim_ids) - missing) + list(exc.delivered))
+        return
+    with store.transaction() as repo:
+        repo.mark_posted(digest_id, claim_ids, receipt.message_ts, now)
+
+
 def _send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime, *,
                  stats: DigestStats, post_empty: bool, channel: str | None) -> DigestOutcome:
     with store.transaction() as repo:
         unfinished = repo.unfinished_digests()
     for digest_id, claim_ids, sent_to in unfinished:  # Slack is asked outside any transaction
         receipt = notifier.already_sent(digest_id, sent_to or channel)
+        if receipt is not None and receipt.claim_ids is not None:
+            _finish_thread(store, notifier, topic_names, now, digest_id, claim_ids, receipt)
+            continue
         with store.transaction() as repo:
             if receipt is not None:
                 repo.mark_posted(digest_id, claim_ids, receipt.message_ts, now)

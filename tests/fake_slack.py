@@ -131,6 +131,10 @@ def fake_slack_server() -> Iterator[FakeSlack]:
             if method == "conversations.list":
                 return self._reply(200, {"ok": True, "channels": [{"id": i, "name": n} for n, i in state.channels.items()],
                                          "response_metadata": {"next_cursor": ""}})
+            if method == "conversations.replies":
+                with state.lock:
+                    thread = [m for m in state.history if m["ts"] == body.get("ts") or m.get("thread_ts") == body.get("ts")]
+                return self._reply(200, {"ok": True, "messages": list(reversed(thread))})
             if method == "conversations.history":
                 if not re.fullmatch(r"C[A-Z0-9]+", body.get("channel", "")):
                     return self._reply(200, {"ok": False, "error": "channel_not_found"})  # names do not work here

@@ -229,3 +229,23 @@ def test_a_thread_that_fails_half_way_never_posts_a_claim_twice(slack: FakeSlack
     shown = json.dumps(slack.accepted(), ensure_ascii=False)
     assert shown.count("딥시크가 R1을 공개했다고 밝혔다.") == 1
     assert shown.count("$500 billion") == 1 and pending(store) == 0
+
+
+def test_kill_9_in_the_middle_of_a_thread_loses_nothing_and_doubles_nothing(slack: FakeSlack, tmp_path: Path) -> None:
+    db, env = cli_env(slack, tmp_path)
+    store = Store.open(db)
+    fill(store, ["OpenAI said Stargate will cost $500 billion."], topic="stargate")
+    store.close()
+    slack.script = ["ok", "hang"]  # the summary goes out, the first reply is taken, then the worker dies
+    worker = subprocess.Popen([sys.executable, "-m", "bot", "digest", "--send"], env=env, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert slack.received.wait(60)
+    worker.kill()
+    worker.wait(30)
+    slack.release.set()
+    again = subprocess.run([sys.executable, "-m", "bot", "digest", "--send"], env=env, cwd=ROOT,
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    shown = json.dumps(slack.accepted(), ensure_ascii=False)
+    assert shown.count("딥시크가 R1을 공개했다고 밝혔다.") == 1
+    assert shown.count("$500 billion") == 1

@@ -15,14 +15,18 @@ class Receipt:
 
     channel: str | None = None
     message_ts: str | None = None
+    # After a crash: the claims Slack is known to have (None: all of the digest's claims).
+    claim_ids: tuple[int, ...] | None = None
 
 
 class Notifier(Protocol):
-    def send(self, digest: Digest, on_first_message: Callable[[Receipt], None] | None = None) -> Receipt:
-        """Deliver the whole digest or raise DeliveryError.
+    def send(self, digest: Digest, on_first_message: Callable[[Receipt], None] | None = None,
+             resume: Receipt | None = None) -> Receipt:
+        """Deliver the whole digest or raise DeliveryError (with the claims already delivered).
 
-        ``on_first_message`` is called as soon as the first message is accepted,
-        with the channel id Slack resolved, so a crash later can be recovered.
+        ``on_first_message`` is called with the channel id Slack resolved, before and after the
+        first message, so a crash later can be recovered. ``resume`` is a summary already in the
+        channel: only the thread replies are posted, under it.
         """
         ...
 

@@ -18,7 +18,8 @@ class ConsoleNotifier:
         self.fmt = fmt
         self.stream = stream or sys.stdout
 
-    def send(self, digest: Digest, on_first_message: Callable[[Receipt], None] | None = None) -> Receipt:
+    def send(self, digest: Digest, on_first_message: Callable[[Receipt], None] | None = None,
+             resume: Receipt | None = None) -> Receipt:
         if self.fmt == "json":
             messages = [{"text": m.text, "blocks": list(m.blocks), "thread_reply": m.reply}
                         for m in render_messages(digest, self.options)]

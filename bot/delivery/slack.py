@@ -72,10 +72,14 @@ class SlackNotifier:
             pass
         return channel
 
-    def send(self, digest: Digest, on_first_message: Callable[[Receipt], None] | None = None) -> Receipt:
+    def send(self, digest: Digest, on_first_message: Callable[[Receipt], None] | None = None,
+             resume: Receipt | None = None) -> Receipt:
         messages = render_messages(digest, self.options)
         channel, first_ts = self.channel_id(), None
-        if on_first_message is not None:
+        if resume is not None:  # the summary is already in the channel: post the replies under it
+            channel, first_ts = resume.channel or channel, resume.message_ts
+            messages = [m for m in messages if m.reply]
+        elif on_first_message is not None:
             on_first_message(Receipt(channel=channel, message_ts=None))  # where to look after a crash
         delivered: list[int] = []
         for message in messages:
@@ -97,7 +101,8 @@ class SlackNotifier:
             response = self.client.chat_postMessage(
                 channel=channel, text=message.text, blocks=list(message.blocks), thread_ts=thread_ts,
                 unfurl_links=False, unfurl_media=False,
-                metadata={"event_type": EVENT_TYPE, "event_payload": {"digest_id": digest_id or 0}},
+                metadata={"event_type": EVENT_TYPE,
+                          "event_payload": {"digest_id": digest_id or 0, "claims": list(message.claim_ids)}},
             )
         except SlackApiError as exc:
             error = exc.response.get("error", "unknown_error") if exc.response is not None else "unknown_error"
@@ -119,15 +124,33 @@ class SlackNotifier:
         except (SlackApiError, SlackClientError, OSError):
             return None
         for message in response.get("messages", []) or []:
-            meta = message.get("metadata") or {}
-            if meta.get("event_type") == EVENT_TYPE and (meta.get("event_payload") or {}).get("digest_id") == digest_id:
-                return Receipt(channel=channel, message_ts=message.get("ts"))
+            if _digest_of(message) == digest_id:
+                return Receipt(channel=channel, message_ts=message.get("ts"),
+                               claim_ids=self._claims_in_thread(channel, message, digest_id))
         return None
+
+    def _claims_in_thread(self, channel: str, summary: dict, digest_id: int) -> tuple[int, ...] | None:
+        """The claims the summary's thread holds: replies not posted before the crash are not counted.
+        None (all) when the replies cannot be read or the digest was a single message."""
+        claims = list((summary.get("metadata") or {}).get("event_payload", {}).get("claims") or [])
+        try:
+            replies = self.client.conversations_replies(channel=channel, ts=summary["ts"], include_all_metadata=True)
+        except (SlackApiError, SlackClientError, OSError, KeyError):
+            return None
+        for reply in replies.get("messages", []) or []:
+            if reply.get("ts") != summary.get("ts") and _digest_of(reply) == digest_id:
+                claims += (reply.get("metadata") or {}).get("event_payload", {}).get("claims") or []
+        return tuple(claims)
 
 
     def alert(self, text: str) -> None:
         self._post(self.channel_id(), Message(text=escape(text), blocks=(
             {"type": "section", "text": {"type": "mrkdwn", "text": escape(text)}},)), None, None)
+
+
+def _digest_of(message: dict) -> int | None:
+    meta = message.get("metadata") or {}
+    return (meta.get("event_payload") or {}).get("digest_id") if meta.get("event_type") == EVENT_TYPE else None
 
 
 class WebhookNotifier:
@@ -139,7 +162,8 @@ class WebhookNotifier:
                                     retry_handlers=retry_handlers if retry_handlers is not None else default_retry_handlers())
         self.options = options
 
-    def send(self, digest: Digest, on_first_message: Callable[[Receipt], None] | None = None) -> Receipt:
+    def send(self, digest: Digest, on_first_message: Callable[[Receipt], None] | None = None,
+             resume: Receipt | None = None) -> Receipt:
         delivered: list[int] = []
         for message in render_messages(digest, self.options, layout="single"):
             try:
