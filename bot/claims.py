@@ -76,15 +76,19 @@ def fingerprint(text: str, topic: str, aliases: tuple[str, ...], figs: tuple[Fig
     concepts around it, so "$500 billion to invest" meets "5000억 달러를 투자".
     """
     folded = Folded.of(text)
-    known = lexicon.entities_in(folded)
-    covered = lexicon.words_of()
-    aliases = {normalize(a).replace(" ", "") for a in aliases}
-    others = [e for e in named_entities(text) if e not in _GENERIC and e.replace(" ", "") not in covered | aliases]
-    entities = tuple(dict.fromkeys(known + others + ([f"topic:{topic}"] if aliases else [])))
+    skip = {normalize(a).replace(" ", "") for a in aliases}
+    entities = tuple(dict.fromkeys(lexicon.entities_in(folded) + _other_names(text, lexicon, skip)
+                                   + ([f"topic:{topic}"] if aliases else [])))
     tokens = tuple(sorted(set(content_tokens(text)) | set(lexicon.concepts_in(folded))))
     enriched = tuple(replace(f, context=f.context + tuple(lexicon.concepts_in(Folded.of(_window(text, f.text)))))
                      for f in figs)
     return entities, tokens, enriched
+
+
+def _other_names(text: str, lexicon: Lexicon, skip: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Latin and quoted names the lexicon does not already cover, less generic acronyms."""
+    return [e for e in named_entities(text)
+            if e not in _GENERIC and e.replace(" ", "") not in lexicon.names and e.replace(" ", "") not in skip]
 
 
 def _actors_before(sents: list[Sentence], index: int, lexicon: Lexicon) -> tuple[str, ...]:
@@ -94,8 +98,7 @@ def _actors_before(sents: list[Sentence], index: int, lexicon: Lexicon) -> tuple
         if sents[j].passage != sents[index].passage:
             break
         actors = [e for e in lexicon.entities_in(Folded.of(sents[j].text)) if not e.startswith("@")]
-        actors += [e for e in named_entities(sents[j].text) if e not in _GENERIC and e.replace(" ", "")
-                   not in lexicon.words_of()]
+        actors += _other_names(sents[j].text, lexicon)
         if actors:
             return tuple(dict.fromkeys(actors))
     return ()

@@ -108,6 +108,7 @@ class Lexicon:
     entities: tuple[tuple[str, TermSet], ...] = ()
     places: tuple[tuple[str, TermSet], ...] = ()
     concepts: tuple[tuple[str, TermSet], ...] = ()
+    names: frozenset[str] = frozenset()   # every entity and place form, folded without spaces
 
     @classmethod
     def build(cls, entities: dict[str, list[str]], places: dict[str, list[str]],
@@ -116,16 +117,14 @@ class Lexicon:
             return tuple((key, TermSet.of(tuple(Term.compile(w) for w in words if w.strip())))
                          for key, words in groups.items())
 
-        return cls(compiled(entities), compiled(places), compiled(concepts))
+        ents, plcs = compiled(entities), compiled(places)
+        names = frozenset(t.compact for _, terms in ents + plcs for t in terms.terms)
+        return cls(ents, plcs, compiled(concepts), names)
 
     def entities_in(self, text: Folded) -> list[str]:
         """Entity ids, then place ids marked with ``@``."""
         return [key for key, terms in self.entities if terms.any(text)] + \
             ["@" + key for key, terms in self.places if terms.any(text)]
-
-    def words_of(self) -> frozenset[str]:
-        """Every surface form the lexicon knows, folded: names it already covers."""
-        return frozenset(t.compact for _, terms in self.entities + self.places for t in terms.terms)
 
     def concepts_in(self, text: Folded) -> list[str]:
         return ["~" + key for key, terms in self.concepts if terms.any(text)]
