@@ -23,6 +23,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .models import Claim, Decision, Figure, KnownClaim
 from .text import script_of
@@ -71,26 +72,48 @@ def actors_of(items: tuple[str, ...]) -> list[str]:
     return [e for e in items if not e.startswith(("topic:", "@"))]
 
 
-def jaccard(a: Sequence[str], b: Sequence[str]) -> float:
-    sa, sb = set(a), set(b)
-    return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
+@dataclass(frozen=True, slots=True)
+class _Profile:
+    """What compare() needs of one claim, as sets built once: a claim meets dozens of candidates."""
+
+    script: str
+    entities: frozenset[str]          # less the topic marker
+    actors: frozenset[str]            # entities less places
+    places: frozenset[str]
+    canon: frozenset[str]             # entities and ~concepts: language-neutral ids
+    named: bool                       # the sentence names its topic
+    tokens: frozenset[str]
+    figures: tuple[tuple[Figure, frozenset[str], frozenset[str]], ...]  # strong figures, context, measures
+
+
+@lru_cache(maxsize=4096)  # a document's candidates, many times over
+def _profile(text: str, entities: tuple[str, ...], tokens: tuple[str, ...], figs: tuple[Figure, ...]) -> _Profile:
+    ents = frozenset(entities_of(entities))
+    return _Profile(
+        script=script_of(text), entities=ents, actors=frozenset(actors_of(entities)),
+        places=frozenset(e for e in entities if e.startswith("@")),
+        canon=ents | {t for t in tokens if t.startswith("~")},
+        named=any(e.startswith("topic:") for e in entities), tokens=frozenset(tokens),
+        figures=tuple((f, frozenset(f.context), frozenset(measures_of(f))) for f in figs if f.strong))
+
+
+def profile_of(claim: Claim | KnownClaim) -> _Profile:
+    return _profile(claim.text, claim.entities, claim.tokens, claim.figures)
 
 
 def compare(claim: Claim, known: KnownClaim, options: NoveltyOptions, script: str | None = None) -> Match:
-    cross = (script or script_of(claim.text)) != script_of(known.text)
-    entities = tuple(sorted(set(entities_of(claim.entities)) & set(entities_of(known.entities))))
-    actors_a, actors_b = set(actors_of(claim.entities)), set(actors_of(known.entities))
-    same_actor = bool(actors_a & actors_b)
-    other_actors = bool(actors_a) and bool(actors_b) and not same_actor  # Apple's $500B is not OpenAI's
-    words = jaccard(claim.tokens, known.tokens)
-    canon_a = set(entities_of(claim.entities)) | {t for t in claim.tokens if t.startswith("~")}
-    canon_b = set(entities_of(known.entities)) | {t for t in known.tokens if t.startswith("~")}
-    canon = canon_a & canon_b
-    canon_share = len(canon) / min(len(canon_a), len(canon_b)) if canon_a and canon_b else 0.0
+    a, b = profile_of(claim), profile_of(known)
+    cross = (script or a.script) != b.script
+    entities = tuple(sorted(a.entities & b.entities))
+    same_actor = not a.actors.isdisjoint(b.actors)
+    other_actors = bool(a.actors) and bool(b.actors) and not same_actor  # Apple's $500B is not OpenAI's
+    union = len(a.tokens | b.tokens)
+    words = len(a.tokens & b.tokens) / union if a.tokens and b.tokens else 0.0
+    canon = a.canon & b.canon
+    canon_share = len(canon) / min(len(a.canon), len(b.canon)) if a.canon and b.canon else 0.0
     canon_core = {c for c in canon if not c.startswith("@")}
-    named_both = any(e.startswith("topic:") for e in claim.entities) and \
-        any(e.startswith("topic:") for e in known.entities)
-    same_place = bool({e for e in claim.entities if e.startswith("@")} & {e for e in known.entities if e.startswith("@")})
+    named_both = a.named and b.named
+    same_place = not a.places.isdisjoint(b.places)
     # The same subject: a shared actor, or both name the topic itself at the same place.
     same_subject = same_actor or (named_both and same_place and not other_actors)
     # A restatement without figures: matched against the cluster's founding claim only, so
@@ -101,11 +124,13 @@ def compare(claim: Claim, known: KnownClaim, options: NoveltyOptions, script: st
 
     shared: list[str] = []
     conflicting: list[str] = []
-    for f in (f for f in claim.figures if f.strong):
-        for g in (g for g in known.figures if g.strong and g.kind == f.kind and g.unit == f.unit):
-            same_measure = bool(set(f.context) & set(g.context))
-            if measures_of(f) and measures_of(g) and not measures_of(f) & measures_of(g):
+    for f, f_context, f_measures in a.figures:
+        for g, g_context, g_measures in b.figures:
+            if g.kind != f.kind or g.unit != f.unit:
+                continue
+            if f_measures and g_measures and f_measures.isdisjoint(g_measures):
                 continue  # 1.2조 원 of profit is not 1.2조 원 of investment
+            same_measure = not f_context.isdisjoint(g_context)
             if _close(f.value, g.value, options.same_value):
                 if not other_actors and (same_measure or same_subject):
                     shared.append(f"{f.text} = {g.text}")

@@ -11,7 +11,8 @@
                     --text.sentences--> sentences with their passages
                     --topics.match_topics--> which sentence is on which topic, spam flag
                     --claims.find_claims--> scored claims with figures, entities, words
-        each claim  --store.similar_claims--> candidates --novelty.decide--> new | repeat | conflict
+        all claims  --store.similar_claims_many--> candidates (one lookup per document)
+        each claim  --novelty.decide--> new | repeat | conflict
         all claims  --store.save_claims--> rows (the article once per canonical URL)
 
     send a digest (under a lock: one process posts at a time):
@@ -92,11 +93,12 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
             repo.serialize_topic(topic)
     outcomes: list[ClaimOutcome] = []
     decided: list[tuple[Claim, Decision, tuple[str, ...]]] = []
-    for claim in claims:
-        keys = retrieval_keys(claim, ctx.novelty)
+    keyed = [(claim, retrieval_keys(claim, ctx.novelty)) for claim in claims]
+    stored = repo.similar_claims_many([(claim.topic, keys) for claim, keys in keyed], since)
+    for (claim, keys), candidates in zip(keyed, stored, strict=True):
         # This article's own earlier claims count too: a sentence restated further down is a repeat.
         own = [as_known(c, d, article.url, article.outlet) for c, d, _ in decided if c.topic == claim.topic]
-        decision = decide(claim, repo.similar_claims(claim.topic, keys, since) + own, ctx.novelty)
+        decision = decide(claim, candidates + own, ctx.novelty)
         if decision.status == "new":
             decision = replace(decision, cluster=new_cluster_id(claim, article.url))
         decided.append((claim, decision, keys))

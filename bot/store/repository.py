@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, func, insert, select, union_all, update
+from sqlalchemy import Connection, Integer, bindparam, cast, func, insert, select, union_all, update
 
 from ..errors import StoreError
 from ..models import Article, Claim, Decision, DigestItem, Figure, KnownClaim
@@ -54,23 +54,29 @@ def _figures_from_json(rows: Sequence[dict[str, object]]) -> tuple[Figure, ...]:
                         context=tuple(r.get("context") or ())) for r in rows)
 
 
-KEY_SLOTS = 32
+KEY_SLOTS = 32   # retrieval keys per claim
+SLOTS = 128      # (claim, key) pairs per statement: a document's claims are looked up together
 PER_KEY = 50
 
 
 def _candidates_query():  # type: ignore[no-untyped-def]
-    """One statement with a fixed number of key slots, so it is compiled once and cached.
+    """One statement for several claims' lookups, with a fixed number of slots so it is compiled once.
 
-    Unused slots are bound to the empty key, which matches nothing.
+    Slot i asks for the newest claims of topic ``t{i}`` under key ``k{i}`` on
+    behalf of claim number ``q{i}``; the ranking then counts shared keys per
+    claim. Unused slots carry the empty key, which matches nothing.
     """
     k = t.claim_keys
     since = bindparam("since", type_=t.UTCDateTime())
-    per = [select(k.c.claim_id).where(k.c.topic == bindparam("topic"), k.c.key == bindparam(f"k{i}"),
-                                      k.c.created_at >= since)
-           .order_by(k.c.created_at.desc()).limit(PER_KEY).subquery() for i in range(KEY_SLOTS)]
-    hits = union_all(*(select(sq.c.claim_id) for sq in per)).subquery()
-    return (select(hits.c.claim_id, func.count().label("n")).group_by(hits.c.claim_id)
-            .order_by(func.count().desc(), hits.c.claim_id.desc()).limit(bindparam("limit")))
+    per = [select(cast(bindparam(f"q{i}", type_=Integer), Integer).label("q"), k.c.claim_id)
+           .where(k.c.topic == bindparam(f"t{i}"), k.c.key == bindparam(f"k{i}"), k.c.created_at >= since)
+           .order_by(k.c.created_at.desc()).limit(PER_KEY).subquery() for i in range(SLOTS)]
+    hits = union_all(*(select(sq.c.q, sq.c.claim_id) for sq in per)).subquery()
+    rank = func.row_number().over(partition_by=hits.c.q, order_by=(func.count().desc(), hits.c.claim_id.desc()))
+    ranked = (select(hits.c.q, hits.c.claim_id, rank.label("rank"))
+              .group_by(hits.c.q, hits.c.claim_id).subquery())
+    return (select(ranked.c.q, ranked.c.claim_id).where(ranked.c.rank <= bindparam("limit"))
+            .order_by(ranked.c.q, ranked.c.rank))
 
 
 _CANDIDATES = _candidates_query()
@@ -142,26 +148,52 @@ class Repository:
             self.conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({key})")
 
     def similar_claims(self, topic: str, keys: Sequence[str], since: datetime, *, limit: int = 40) -> list[KnownClaim]:
-        """Stored claims of a topic sharing retrieval keys, the most keys first.
+        """Stored claims of a topic sharing retrieval keys, the most keys first."""
+        return self.similar_claims_many([(topic, keys)], since, limit=limit)[0]
+
+    def similar_claims_many(self, lookups: Sequence[tuple[str, Sequence[str]]], since: datetime, *,
+                            limit: int = 40) -> list[list[KnownClaim]]:
+        """For each (topic, keys), the stored claims sharing the most keys, in a few statements for all.
 
         Each key's fan-out is capped (newest first, through the index), so a
         popular entity costs the same at a million claims as at ten thousand.
+        A document's claims share many candidates; each is read and decoded once.
         """
-        keys = list(dict.fromkeys(keys))[:KEY_SLOTS]
-        if not keys:
-            return []
-        params = {f"k{i}": (keys[i] if i < len(keys) else "") for i in range(KEY_SLOTS)}
-        ranked = self.conn.execute(_CANDIDATES, {"topic": topic, "since": since, "limit": limit, **params}).all()
-        if not ranked:
-            return []
+        wanted = [list(dict.fromkeys(keys))[:KEY_SLOTS] for _, keys in lookups]
+        ranked: dict[int, list[int]] = {}
+        slots: list[tuple[int, str, str]] = []
+
+        def flush() -> None:
+            if not slots:
+                return
+            params: dict[str, object] = {"since": since, "limit": limit}
+            for i in range(SLOTS):
+                q, topic, key = slots[i] if i < len(slots) else (-1, "", "")
+                params.update({f"q{i}": q, f"t{i}": topic, f"k{i}": key})
+            for r in self.conn.execute(_CANDIDATES, params):
+                ranked.setdefault(r.q, []).append(r.claim_id)
+            slots.clear()
+
+        for q, ((topic, _), keys) in enumerate(zip(lookups, wanted, strict=True)):
+            if len(slots) + len(keys) > SLOTS:
+                flush()
+            slots.extend((q, topic, key) for key in keys)
+        flush()
+        known = self._known_claims({cid for ids in ranked.values() for cid in ids})
+        return [[known[cid] for cid in ranked.get(q, []) if cid in known] for q in range(len(lookups))]
+
+    def _known_claims(self, ids: set[int]) -> dict[int, KnownClaim]:
+        if not ids:
+            return {}
         c, a = t.claims, t.articles
         rows = self.conn.execute(
             select(c.c.id, c.c.cluster_id, c.c.topic, c.c.text, c.c.figures, c.c.entities, c.c.tokens, a.c.url,
                    a.c.outlet, c.c.article_id, c.c.status)
-            .join(a, a.c.id == c.c.article_id).where(c.c.id.in_([r.claim_id for r in ranked])))
-        return [KnownClaim(claim_id=r.id, cluster=r.cluster_id, topic=r.topic, text=r.text,
-                           figures=_figures_from_json(r.figures), entities=tuple(r.entities), tokens=tuple(r.tokens),
-                           url=r.url, outlet=r.outlet, article_id=r.article_id, status=r.status) for r in rows]
+            .join(a, a.c.id == c.c.article_id).where(c.c.id.in_(sorted(ids))))
+        return {r.id: KnownClaim(claim_id=r.id, cluster=r.cluster_id, topic=r.topic, text=r.text,
+                                 figures=_figures_from_json(r.figures), entities=tuple(r.entities),
+                                 tokens=tuple(r.tokens), url=r.url, outlet=r.outlet, article_id=r.article_id,
+                                 status=r.status) for r in rows}
 
     def save_claims(self, article_id: int, decided: Sequence[tuple[Claim, Decision, Sequence[str]]], *, url: str,
                     outlet: str | None, now: datetime, suppressed: bool = False) -> list[int]:

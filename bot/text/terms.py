@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .script import HANGUL_RANGE, normalize
@@ -97,6 +97,47 @@ class Folded:
 
 
 @dataclass(frozen=True, slots=True)
+class TermIndex:
+    """Many labelled terms looked up in one pass over the text, not one test per term.
+
+    Each term is filed under its first two characters (CJK and Hangul terms) or
+    its rarest-looking Latin word; a text only tries the terms filed under the
+    pairs of characters and the words it contains. The lexicon has hundreds of
+    terms and a sentence meets a handful of them.
+    """
+
+    by_gram: dict[str, tuple[tuple[int, Term], ...]]
+    by_word: dict[str, tuple[tuple[int, Term], ...]]
+    always: tuple[tuple[int, Term], ...]
+
+    @classmethod
+    def of(cls, groups: Sequence[TermSet]) -> TermIndex:
+        by_gram: dict[str, list[tuple[int, Term]]] = {}
+        by_word: dict[str, list[tuple[int, Term]]] = {}
+        always: list[tuple[int, Term]] = []
+        for label, terms in enumerate(groups):
+            for term in terms.terms:
+                if term.compact.isascii() and term.words:
+                    by_word.setdefault(max(term.words, key=len), []).append((label, term))
+                elif len(term.compact) >= 2 and not term.compact.isascii():
+                    by_gram.setdefault(term.compact[:2], []).append((label, term))
+                else:
+                    always.append((label, term))
+        return cls({k: tuple(v) for k, v in by_gram.items()}, {k: tuple(v) for k, v in by_word.items()},
+                   tuple(always))
+
+    def labels(self, text: Folded) -> set[int]:
+        """The labels (group positions) with at least one term in the text."""
+        squeezed = text.squeezed
+        tried: list[tuple[int, Term]] = list(self.always)
+        for gram in {squeezed[i:i + 2] for i in range(len(squeezed) - 1)}:
+            tried += self.by_gram.get(gram, ())
+        for word in text.words:
+            tried += self.by_word.get(word, ())
+        return {label for label, term in tried if term.search(text.folded, squeezed, text.words)}
+
+
+@dataclass(frozen=True, slots=True)
 class Lexicon:
     """Cross-language names: each entry is one entity or concept, written in several languages.
 
@@ -109,6 +150,8 @@ class Lexicon:
     places: tuple[tuple[str, TermSet], ...] = ()
     concepts: tuple[tuple[str, TermSet], ...] = ()
     names: frozenset[str] = frozenset()   # every entity and place form, folded without spaces
+    actor_index: TermIndex | None = None  # entities then places, in that order
+    concept_index: TermIndex | None = None
 
     @classmethod
     def build(cls, entities: dict[str, list[str]], places: dict[str, list[str]],
@@ -117,14 +160,20 @@ class Lexicon:
             return tuple((key, TermSet.of(tuple(Term.compile(w) for w in words if w.strip())))
                          for key, words in groups.items())
 
-        ents, plcs = compiled(entities), compiled(places)
+        ents, plcs, cons = compiled(entities), compiled(places), compiled(concepts)
         names = frozenset(t.compact for _, terms in ents + plcs for t in terms.terms)
-        return cls(ents, plcs, compiled(concepts), names)
+        return cls(ents, plcs, cons, names, TermIndex.of([terms for _, terms in ents + plcs]),
+                   TermIndex.of([terms for _, terms in cons]))
 
     def entities_in(self, text: Folded) -> list[str]:
-        """Entity ids, then place ids marked with ``@``."""
-        return [key for key, terms in self.entities if terms.any(text)] + \
-            ["@" + key for key, terms in self.places if terms.any(text)]
+        """Entity ids, then place ids marked with ``@``, in the lexicon's order."""
+        if self.actor_index is None:
+            return []
+        found = sorted(self.actor_index.labels(text))
+        n = len(self.entities)
+        return [self.entities[i][0] if i < n else "@" + self.places[i - n][0] for i in found]
 
     def concepts_in(self, text: Folded) -> list[str]:
-        return ["~" + key for key, terms in self.concepts if terms.any(text)]
+        if self.concept_index is None:
+            return []
+        return ["~" + self.concepts[i][0] for i in sorted(self.concept_index.labels(text))]
