@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .models import Sentence, TopicHit, TopicResult
-from .text import Folded, Term, TermSet
+from .text import Folded, Term, TermIndex, TermSet
 from .text import normalize as fold
 from .text.script import HANGUL_RANGE
 
@@ -61,6 +61,19 @@ class TopicOptions:
     stuffing_min_bare: int = 4
     stuffing_ratio: float = 1.5
     spam_min_phrases: int = 2
+    index: TermIndex = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Every rule's aliases, excludes and related terms in one index: a sentence is looked up
+        # once, not once per rule and list. Label 3*i+k is rule i's list k (see _LISTS).
+        object.__setattr__(self, "index", TermIndex.of([r.sets[name] for r in self.rules for name in _LISTS]))
+
+    def lists_in(self, text: Folded) -> set[tuple[int, str]]:
+        """(rule position, list name) for each rule list with a term in the text."""
+        return {(label // len(_LISTS), _LISTS[label % len(_LISTS)]) for label in self.index.labels(text)}
+
+
+_LISTS = ("aliases", "exclude", "related")
 
 
 @dataclass(slots=True)
@@ -102,8 +115,9 @@ def match_topics(sents: list[Sentence], options: TopicOptions, title: str | None
     hits: list[TopicHit] = []
     rejected: list[str] = []
     spam_reason: str | None = None
-    for rule in options.rules:
-        scan = _scan(rule, sents, folded)
+    found = [options.lists_in(f) for f in folded]
+    for position, rule in enumerate(options.rules):
+        scan = _scan(rule, sents, folded, [{name for i, name in hits if i == position} for hits in found])
         mentions, why_not, stuffed = _valid_mentions(rule, scan, article, options)
         if stuffed:
             spam_reason = stuffed
@@ -120,17 +134,19 @@ def match_topics(sents: list[Sentence], options: TopicOptions, title: str | None
                        spam=spam_reason is not None, spam_reason=spam_reason, rejected=tuple(rejected))
 
 
-def _scan(rule: TopicRule, sents: list[Sentence], folded: list[Folded]) -> _Scan:
+def _scan(rule: TopicRule, sents: list[Sentence], folded: list[Folded], lists: list[set[str]]) -> _Scan:
+    """The rule's mentions, excluded and related sentences; ``lists`` says which of the rule's
+    term lists each sentence holds."""
     scan = _Scan()
-    for s, text in zip(sents, folded, strict=True):
-        if rule.mentions("aliases", text):
+    for s, text, has in zip(sents, folded, lists, strict=True):
+        if "aliases" in has:
             for alias in rule.aliases:
                 for m in alias.finditer(text.folded):
                     scan.mentions.append(_Mention(s.index, alias, alias.hangul and _is_bare(text.folded, m),
                                                   _is_listed(text.folded, m), _is_subject(text.folded, m, alias)))
-        if rule.mentions("exclude", text):
+        if "exclude" in has:
             scan.excluded.add(s.index)
-        if rule.mentions("related", text):
+        if "related" in has:
             scan.related[s.index] = rule.sets["related"].which(text)
     return scan
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from .figures import figures, parse_korean_amount
 from .script import is_cjk, is_hangul, normalize, script_of
 from .sentences import is_section_heading, sentences, split_sentences
-from .terms import Folded, Lexicon, Term, TermSet, compact
+from .terms import Folded, Lexicon, Term, TermIndex, TermSet, compact
 from .tokens import content_tokens, strip_particle
 
 __all__ = [
-    "Folded", "Lexicon", "Term", "TermSet", "compact", "content_tokens", "figures", "is_cjk", "is_hangul",
+    "Folded", "Lexicon", "Term", "TermIndex", "TermSet", "compact", "content_tokens", "figures", "is_cjk", "is_hangul",
     "is_section_heading", "normalize", "parse_korean_amount", "script_of", "sentences", "split_sentences",
     "strip_particle",
 ]
