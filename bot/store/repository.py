@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import Connection, Integer, bindparam, cast, func, insert, select, union_all, update
+from sqlalchemy import Connection, Integer, Text, bindparam, cast, func, insert, select, union_all, update
 
 from ..errors import StoreError
 from ..models import Article, Claim, Decision, DigestItem, Figure, KnownClaim
@@ -49,17 +51,27 @@ def _figures_to_json(figs: Sequence[Figure]) -> list[dict[str, object]]:
     return [asdict(f) for f in figs]
 
 
+@lru_cache(maxsize=8192)
+def _decoded(raw: str) -> tuple[object, ...]:
+    """A stored JSON list, decoded once per distinct text: the same candidates return for every
+    article of a story, and keyed by content the cache can never go stale."""
+    value = json.loads(raw)
+    if value and isinstance(value[0], dict):
+        return _figures_from_json(value)
+    return tuple(value)
+
+
 def _figures_from_json(rows: Sequence[dict[str, object]]) -> tuple[Figure, ...]:
     return tuple(Figure(value=float(r["value"]), unit=str(r["unit"]), kind=r["kind"], text=str(r["text"]),  # type: ignore[arg-type]
                         context=tuple(r.get("context") or ())) for r in rows)
 
 
 KEY_SLOTS = 32   # retrieval keys per claim
-SLOTS = 128      # (claim, key) pairs per statement: a document's claims are looked up together
+SIZES = (32, 128)  # (claim, key) slots per statement: a document's claims are looked up together
 PER_KEY = 50
 
 
-def _candidates_query():  # type: ignore[no-untyped-def]
+def _candidates_query(slots: int):  # type: ignore[no-untyped-def]
     """One statement for several claims' lookups, with a fixed number of slots so it is compiled once.
 
     Slot i asks for the newest claims of topic ``t{i}`` under key ``k{i}`` on
@@ -70,7 +82,7 @@ def _candidates_query():  # type: ignore[no-untyped-def]
     since = bindparam("since", type_=t.UTCDateTime())
     per = [select(cast(bindparam(f"q{i}", type_=Integer), Integer).label("q"), k.c.claim_id)
            .where(k.c.topic == bindparam(f"t{i}"), k.c.key == bindparam(f"k{i}"), k.c.created_at >= since)
-           .order_by(k.c.created_at.desc()).limit(PER_KEY).subquery() for i in range(SLOTS)]
+           .order_by(k.c.created_at.desc()).limit(PER_KEY).subquery() for i in range(slots)]
     hits = union_all(*(select(sq.c.q, sq.c.claim_id) for sq in per)).subquery()
     rank = func.row_number().over(partition_by=hits.c.q, order_by=(func.count().desc(), hits.c.claim_id.desc()))
     ranked = (select(hits.c.q, hits.c.claim_id, rank.label("rank"))
@@ -79,7 +91,7 @@ def _candidates_query():  # type: ignore[no-untyped-def]
             .order_by(ranked.c.q, ranked.c.rank))
 
 
-_CANDIDATES = _candidates_query()
+_CANDIDATES = {n: _candidates_query(n) for n in SIZES}
 
 
 class Repository:
@@ -166,16 +178,17 @@ class Repository:
         def flush() -> None:
             if not slots:
                 return
+            size = next(n for n in SIZES if n >= len(slots))  # a small statement when a few keys will do
             params: dict[str, object] = {"since": since, "limit": limit}
-            for i in range(SLOTS):
+            for i in range(size):
                 q, topic, key = slots[i] if i < len(slots) else (-1, "", "")
                 params.update({f"q{i}": q, f"t{i}": topic, f"k{i}": key})
-            for r in self.conn.execute(_CANDIDATES, params):
+            for r in self.conn.execute(_CANDIDATES[size], params):
                 ranked.setdefault(r.q, []).append(r.claim_id)
             slots.clear()
 
         for q, ((topic, _), keys) in enumerate(zip(lookups, wanted, strict=True)):
-            if len(slots) + len(keys) > SLOTS:
+            if len(slots) + len(keys) > SIZES[-1]:
                 flush()
             slots.extend((q, topic, key) for key in keys)
         flush()
@@ -187,13 +200,14 @@ class Repository:
             return {}
         c, a = t.claims, t.articles
         rows = self.conn.execute(
-            select(c.c.id, c.c.cluster_id, c.c.topic, c.c.text, c.c.figures, c.c.entities, c.c.tokens, a.c.url,
+            select(c.c.id, c.c.cluster_id, c.c.topic, c.c.text, cast(c.c.figures, Text).label("figures"),
+                   cast(c.c.entities, Text).label("entities"), cast(c.c.tokens, Text).label("tokens"), a.c.url,
                    a.c.outlet, c.c.article_id, c.c.status)
             .join(a, a.c.id == c.c.article_id).where(c.c.id.in_(sorted(ids))))
         return {r.id: KnownClaim(claim_id=r.id, cluster=r.cluster_id, topic=r.topic, text=r.text,
-                                 figures=_figures_from_json(r.figures), entities=tuple(r.entities),
-                                 tokens=tuple(r.tokens), url=r.url, outlet=r.outlet, article_id=r.article_id,
-                                 status=r.status) for r in rows}
+                                 figures=_decoded(r.figures), entities=_decoded(r.entities),  # type: ignore[arg-type]
+                                 tokens=_decoded(r.tokens), url=r.url, outlet=r.outlet,  # type: ignore[arg-type]
+                                 article_id=r.article_id, status=r.status) for r in rows}
 
     def save_claims(self, article_id: int, decided: Sequence[tuple[Claim, Decision, Sequence[str]]], *, url: str,
                     outlet: str | None, now: datetime, suppressed: bool = False) -> list[int]:
