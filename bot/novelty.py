@@ -179,6 +179,11 @@ def new_cluster_id(claim: Claim, url: str) -> str:
     return f"{claim.topic}-{digest[:10]}"
 
 
+@lru_cache(maxsize=32768)  # news vocabulary repeats: most tokens were hashed for an earlier claim
+def _band_hash(band: int, token: str) -> bytes:
+    return hashlib.blake2b(f"{band}:{token}".encode(), digest_size=8).digest()
+
+
 def retrieval_keys(claim: Claim, options: NoveltyOptions) -> tuple[str, ...]:
     """Keys the store indexes a claim under: figure buckets, measures, entities and min-hash word bands.
 
@@ -196,6 +201,6 @@ def retrieval_keys(claim: Claim, options: NoveltyOptions) -> tuple[str, ...]:
     keys += [f"e:{e}" for e in claim.entities if not e.startswith("topic:")][:8]
     if claim.tokens:
         for band in range(options.token_bands):
-            best = min(claim.tokens, key=lambda t: hashlib.blake2b(f"{band}:{t}".encode(), digest_size=8).digest())
+            best = min(claim.tokens, key=lambda t: _band_hash(band, t))
             keys.append(f"b{band}:{best}")
     return tuple(dict.fromkeys(k[:200] for k in keys))

@@ -100,40 +100,51 @@ class Folded:
 class TermIndex:
     """Many labelled terms looked up in one pass over the text, not one test per term.
 
-    Each term is filed under its first two characters (CJK and Hangul terms) or
-    its rarest-looking Latin word; a text only tries the terms filed under the
-    pairs of characters and the words it contains. The lexicon has hundreds of
-    terms and a sentence meets a handful of them.
+    Each term is filed under something the text must contain for it to match:
+    its first two characters (one, for a one-character term) when it is CJK or
+    Hangul, its longest Latin word, or the first two letters of a Latin stem
+    (``block*``). A text only tries the terms filed under what it holds. The
+    lexicon has hundreds of terms and a sentence meets a handful of them.
     """
 
     by_gram: dict[str, tuple[tuple[int, Term], ...]]
     by_word: dict[str, tuple[tuple[int, Term], ...]]
+    by_stem: dict[str, tuple[tuple[int, Term], ...]]
     always: tuple[tuple[int, Term], ...]
+    single_chars: bool
 
     @classmethod
     def of(cls, groups: Sequence[TermSet]) -> TermIndex:
-        by_gram: dict[str, list[tuple[int, Term]]] = {}
-        by_word: dict[str, list[tuple[int, Term]]] = {}
+        files: dict[str, dict[str, list[tuple[int, Term]]]] = {"gram": {}, "word": {}, "stem": {}}
         always: list[tuple[int, Term]] = []
         for label, terms in enumerate(groups):
             for term in terms.terms:
-                if term.compact.isascii() and term.words:
-                    by_word.setdefault(max(term.words, key=len), []).append((label, term))
-                elif len(term.compact) >= 2 and not term.compact.isascii():
-                    by_gram.setdefault(term.compact[:2], []).append((label, term))
+                key = term.compact
+                if not key.isascii():
+                    files["gram"].setdefault(key[:2], []).append((label, term))
+                elif term.words:
+                    files["word"].setdefault(max(term.words, key=len), []).append((label, term))
+                elif len(key) >= 2 and key[:2].isalnum():
+                    files["stem"].setdefault(key[:2], []).append((label, term))
                 else:
                     always.append((label, term))
-        return cls({k: tuple(v) for k, v in by_gram.items()}, {k: tuple(v) for k, v in by_word.items()},
-                   tuple(always))
+        frozen = {name: {k: tuple(v) for k, v in d.items()} for name, d in files.items()}
+        return cls(frozen["gram"], frozen["word"], frozen["stem"], tuple(always),
+                   any(len(k) == 1 for k in frozen["gram"]))
 
     def labels(self, text: Folded) -> set[int]:
         """The labels (group positions) with at least one term in the text."""
         squeezed = text.squeezed
+        grams = {squeezed[i:i + 2] for i in range(len(squeezed) - 1)}
+        if self.single_chars:
+            grams.update(squeezed)
         tried: list[tuple[int, Term]] = list(self.always)
-        for gram in {squeezed[i:i + 2] for i in range(len(squeezed) - 1)}:
+        for gram in grams:
             tried += self.by_gram.get(gram, ())
         for word in text.words:
             tried += self.by_word.get(word, ())
+        for stem in {w[:2] for w in text.words}:
+            tried += self.by_stem.get(stem, ())
         return {label for label, term in tried if term.search(text.folded, squeezed, text.words)}
 
 
