@@ -26,6 +26,7 @@ from .text import normalize as fold
 from .text.script import HANGUL_RANGE
 
 _HANGUL = re.compile(f"[{HANGUL_RANGE}]")
+_WIDTH_FORMS = re.compile("[\uff01-\uffef]")
 _OPEN_QUOTES = "'\"‘“「『"
 _CLOSE_QUOTES = "'\"’”」』"
 
@@ -62,11 +63,21 @@ class TopicOptions:
     stuffing_ratio: float = 1.5
     spam_min_phrases: int = 2
     index: TermIndex = field(init=False, compare=False, repr=False)
+    probes: frozenset[str] = field(init=False, compare=False, repr=False)
+    probe_pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Every rule's aliases, excludes and related terms in one index: a sentence is looked up
         # once, not once per rule and list. Label 3*i+k is rule i's list k (see _LISTS).
         object.__setattr__(self, "index", TermIndex.of([r.sets[name] for r in self.rules for name in _LISTS]))
+        # What any match of an alias must contain once spaces are gone: the whole alias for CJK and
+        # Hangul (matched with any spacing), its longest word for Latin (matched word by word).
+        object.__setattr__(self, "probes", frozenset(
+            max(a.words, key=len) if a.compact.isascii() and a.words else a.compact
+            for r in self.rules for a in r.aliases))
+        # One alternation: the regex engine skips ahead on the probes' first characters.
+        object.__setattr__(self, "probe_pattern", re.compile(
+            "|".join(re.escape(p) for p in sorted(self.probes, key=len, reverse=True)) or "(?!)"))
 
     def lists_in(self, text: Folded) -> set[tuple[int, str]]:
         """(rule position, list name) for each rule list with a term in the text."""
@@ -97,9 +108,14 @@ def may_mention_any(raw: str, options: TopicOptions) -> bool:
 
     A cheap scan before extraction: most pages in a news feed name no tracked
     topic, and for them extraction, sentences and claims would find nothing.
+    It may say yes wrongly (the topic rules decide later), never no: every
+    match of an alias holds its probe once spaces are removed. Full folding
+    (NFKC) costs more than extraction on a heavy page, so it runs only when
+    the page holds full- or half-width forms, the only ones an alias could
+    be written in and still match.
     """
-    text = Folded.of(raw)
-    return any(rule.mentions("aliases", text) for rule in options.rules)
+    folded = fold(raw) if _WIDTH_FORMS.search(raw) else raw.casefold()
+    return options.probe_pattern.search("".join(folded.split())) is not None
 
 
 def match_topics(sents: list[Sentence], options: TopicOptions, title: str | None = None) -> TopicResult:
