@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -93,3 +95,25 @@ def test_unknown_topics_file_key_is_refused(tmp_path: Path) -> None:
     bad.write_text('[topics.x]\nname = "X"\naliases.en = ["x"]\nambiguous = ["y"]\n')
     with pytest.raises(ConfigError, match="ambiguous"):
         load_topics(bad)
+
+
+@pytest.mark.parametrize("text", [
+    "딥 시크가 새 모델을 내놨다.", "ＤｅｅｐＳｅｅｋ released R1.", "DEEPSEEK's model", "스타 게이트 프로젝트",
+    "the lights-out\nfactory", "<p>黑灯<br>工厂</p>", "<b>다크</b> 팩토리",
+])
+def test_prefilter_lets_through_every_form_an_alias_matches_in(text: str) -> None:
+    from bot.text import Folded
+    from bot.topics import may_mention_any
+
+    folded = Folded.of(re.sub(r"<[^>]+>", "", text))
+    if any(rule.mentions("aliases", folded) for rule in TOPICS.rules):
+        assert may_mention_any(text, TOPICS)
+
+
+def test_prefilter_never_drops_a_labelled_on_topic_passage_and_skips_plain_off_topic_pages() -> None:
+    from bot.topics import may_mention_any
+
+    rows = [json.loads(line) for line in (ROOT / "tests" / "fixtures" / "topics" / "passages.jsonl")
+            .read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert all(may_mention_any(r["text"], TOPICS) for r in rows if r["topics"])
+    assert not may_mention_any("<html><body><p>코스피가 2% 올랐다. The index rose.</p></body></html>", TOPICS)
