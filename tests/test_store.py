@@ -32,6 +32,18 @@ def test_migrations_create_every_table_the_code_uses(db_url: str) -> None:
     store.close()
 
 
+def test_migrations_and_the_schema_module_describe_the_same_database(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    store = Store.open(db_url)
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), metadata)
+    store.close()
+    assert [d for d in diff if d[0] in ("add_index", "remove_index", "add_table", "remove_table", "add_column",
+                                         "remove_column")] == []
+
+
 def test_an_article_is_stored_once_per_canonical_url(db_url: str) -> None:
     store = Store.open(db_url)
     with store.transaction() as repo:

@@ -122,7 +122,7 @@ claim_keys = Table(
     Column("key", String(200), primary_key=True),
     Column("topic", String(100), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-    Index("ix_claim_keys_lookup", "topic", "key", "created_at"),
+    Index("ix_claim_keys_lookup", "topic", "key", "created_at", "claim_id"),  # covering: see migration 0003
 )
 
 cluster_sources = Table(
