@@ -95,7 +95,7 @@ def main() -> None:
     for name, score in (("trafilatura.extract default", base), ("claimbot extract", mine)):
         p, r, f = score.f1()
         print(f"{name:28} {p:9.3f} {r:7.3f} {f:7.3f} {score.seconds / max(pages, 1) * 1000:8.2f}")
-    print(f"F1 difference (ours - baseline): {mine.f1()[2] - base.f1()[2]:+.3f}")
+    print(f"F1 difference (ours - baseline): {mine.f1()[2] - base.f1()[2]:+.4f}")
 
 
 if __name__ == "__main__":

@@ -45,11 +45,12 @@ _SKIP_LINK = re.compile(
 _SHARE_WORD = re.compile(
     r"(?:페이스북|트위터|네이버|카카오톡|카카오스토리|카카오|유튜브|밴드|라인|텔레그램|링크\s*복사|url|이메일|메일|"
     r"facebook|twitter|x\.com|linkedin|whatsapp|email|weibo|wechat|微博|微信|"
-    r")?\s*(?:공유하기|공유|보내기|인쇄하기|인쇄|스크랩|구독|북마크|좋아요|share|print|tweet|subscribe|bookmark|分享|打印)",
+    r")?\s*(?:공유하기|공유|보내기|인쇄하기|인쇄|스크랩|구독|북마크|좋아요|(?:url|주소|링크)\s*복사|share|print|tweet|subscribe|"
+    r"bookmark|分享|打印)",
     re.IGNORECASE,
 )
-_FONT_CONTROL = re.compile(r"^\W*(?:확대|축소|글자\s*크기|글씨\s*크기|폰트|가\s*가|본문\s*글자|text\s*size|font\s*size|[aA][+-])"
-                           r"(?:\s+(?:확대|축소|크게|작게|[aA][+-]|가))*\W*$")
+_FONT_WORD = r"(?:(?:본문\s*)?(?:글자|글씨|폰트)(?:\s*크기)?|text\s*size|font\s*size|확대|축소|크게|작게|[aA][+-]|가)"
+_FONT_CONTROL = re.compile(rf"^\W*{_FONT_WORD}(?:[\s|·/]+{_FONT_WORD})*\W*$", re.IGNORECASE)
 _COPYRIGHT = re.compile(
     r"ⓒ|©|\(c\)\s|copyright|all rights reserved|무단\s*(?:전재|복제|배포|전제)|재배포\s*금지|저작권자|版权所有|未经授权|"
     r"無断転載",
@@ -61,6 +62,12 @@ _PHOTO_CREDIT = re.compile(
     re.IGNORECASE,
 )
 _CAPTION = re.compile(r"^\s*[▲△▼]\s*\S")
+# A photo caption: a sentence, then the picture's credit (an agency, or "/source" as Chosun and others print it).
+_CAPTION_CREDIT = re.compile(
+    r"(?<=[.다])\s*(?:/\s*[^\s/.]{2,20}|(?:연합뉴스|뉴스1|뉴시스|로이터|신화|AP|AFP|EPA|UPI|게티이미지(?:뱅크|코리아)?|"
+    r"getty\s*images|reuters|xinhua)(?:\s*(?:연합뉴스|제공|자료\s*사진))?)\s*$",
+    re.IGNORECASE,
+)
 _PAGE_INFO = re.compile(
     r"^\W*(?:페이지\s*정보|기사\s*정보|본문|관련\s*링크|목록|이전\s*글|다음\s*글|글\s*목록|"
     r"작성자\s*\S+.*(?:작성일|조회).*|(?:작성일|등록일|조회수?|추천수?)\s*[:\d].*)\W*$"
@@ -71,7 +78,7 @@ _DATELINE = re.compile(
     re.IGNORECASE,
 )
 _BYLINE = re.compile(
-    r"^\W*(?:\S+\s+)?[가-힣]{2,4}\s*(?:기자|특파원|캐스터|앵커|논설위원|객원기자|선임기자)"
+    r"^\W*(?:\S+\s+)?[가-힣]{2,4}\s*(?:기자|특파원|캐스터|앵커|논설위원|객원기자|선임기자)(?:\s*외\s*\d+\s*명)?"
     r"(?:\s+[\w.+-]+@[\w.-]+)?(?:\s+\d{4}[-.]\d{2}[-.]\d{2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)?\s*$"
     r"|^\W*by\s+[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}\s*$"
 )
@@ -81,7 +88,17 @@ _LEADING_CREDIT = re.compile(
     r"(?:\s*[가-힣]{2,4}\s*(?:기자|특파원)\s*=)?\s*(?=\S)"
 )
 _NUMBERED = re.compile(r"^\s*[-•·*]?\s*\d{1,2}\s*[.)]\s*\S")
+_LIST_NUMBER = re.compile(r"^\s*[-•·*]?\s*\d{1,2}\s*(?:[.)]\s*|\s+)\S")   # under a list heading: "1 환율…" too
+_FINAL_STOP = re.compile(r"[.!?。！？][\"'”’」』)\]]*\s*$")
+_REPORTED = re.compile(r"(?<!니)다\.[\"'”’」』)\]]*\s*$")
 _PUNCT_ONLY = re.compile(r"^[\W_]*$")
+# Lines that close an article or sit under it on Korean sites: an end mark, the reporter's address
+# alone, a tip line, a row of hashtags, the notice a copy-link button leaves behind.
+_END_MARK = re.compile(r"^\s*[(<\[/]\s*(?:끝|END|완|종)\s*[)>\]/]\s*$", re.IGNORECASE)
+_EMAIL_ONLY = re.compile(r"^\W*(?:[가-힣]{2,4}\s*)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+\W*$")
+_TIP_LINE = re.compile(r"(?:기사\s*문의|제보\s*(?:하기|안내)?\s*[:：]|카톡\s*/\s*라인|news\s*tips?\s*[:：])", re.IGNORECASE)
+_HASHTAGS = re.compile(r"^\s*(?:#[^\s#]+\s*){2,}$")
+_COPIED = re.compile(r"(?:URL|주소|링크)(?:이|가)?\s*복사(?:되었습니다|됐습니다|되었어요)|link copied", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +152,9 @@ def _literals(words: tuple[str, ...]) -> re.Pattern[str]:
 
 
 # Literal words that must occur before a slower pattern is tried: most lines hold none of them.
-_SHARE_HINTS = _literals(("공유", "보내기", "인쇄", "스크랩", "구독", "북마크", "좋아요", "share", "print", "tweet", "subscribe",
-                "bookmark", "分享", "打印"))
+_SHARE_HINTS = _literals(("공유", "보내기", "인쇄", "스크랩", "구독", "북마크", "좋아요", "복사", "share", "print", "tweet",
+                "subscribe", "bookmark", "分享", "打印"))
+_FONT_WORDS = re.compile(_FONT_WORD, re.IGNORECASE)
 _COPYRIGHT_HINTS = _literals(("ⓒ", "©", "(c)", "copyright", "rights reserved", "무단", "재배포", "저작권", "版权", "未经", "無断"))
 _POLICY_HINTS = _literals(("댓글", "byte", "자까지", "명예", "욕설", "비하", "인신", "관리자", "운영", "로그인", "comment",
                  "leave a", "sign in", "评论"))
@@ -147,9 +165,10 @@ def _hinted(low: str, hints: re.Pattern[str]) -> bool:
 
 
 def _is_share_row(line: str) -> bool:
+    """Share, print and copy-link buttons, perhaps beside font-size buttons, and nothing else."""
     if not _hinted(line.casefold(), _SHARE_HINTS):
         return False
-    rest = _SHARE_WORD.sub(" ", line)
+    rest = _FONT_WORDS.sub(" ", _SHARE_WORD.sub(" ", line))
     return len(rest.strip(" |·/,-")) <= 3 and rest != line
 
 
@@ -168,7 +187,11 @@ def _line_kind(line: str) -> str | None:
         return "copyright"
     if _PHOTO_CREDIT.match(line):
         return "photo-credit"
-    if _CAPTION.match(line):
+    if _END_MARK.match(line) or _EMAIL_ONLY.match(line) or _HASHTAGS.match(line):
+        return "end-of-article"
+    if len(line) <= 120 and (_TIP_LINE.search(line) or _COPIED.search(line)):
+        return "tip-line"
+    if _CAPTION.match(line) or (len(line) <= 250 and _CAPTION_CREDIT.search(line)):
         return "caption"
     if _PAGE_INFO.match(line):
         return "page-info"
@@ -179,8 +202,19 @@ def _line_kind(line: str) -> str | None:
 
 
 def _looks_like_reporting(line: str) -> bool:
-    # An article may report on comments (e.g. 악성 댓글 규제) in full sentences.
-    return len(line) >= 60 and bool(_SENTENCE_END.search(line)) and not re.search(r"byte|자까지", line)
+    """An article may report on comments (악성 댓글 규제) in full sentences. Those end in the plain
+    written form (…밝혔다.); comment rules address the reader (…삭제될 수 있습니다, …바랍니다)."""
+    return len(line) >= 30 and bool(_REPORTED.search(line)) and not re.search(r"byte|자까지", line)
+
+
+def _is_list_item(line: str, options: CleanOptions) -> bool:
+    """A line of a list under a heading such as 많이 본 뉴스: numbered, or a short headline. Headlines
+    often end in a verb (…쓸어담았다) but never with the full stop of a sentence."""
+    if _LIST_NUMBER.match(line) and len(line) <= options.max_headline_chars:
+        return True
+    if len(line) <= 60 and not _FINAL_STOP.search(line):
+        return True
+    return is_headline_like(line, options) and not is_body_like(line, options)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -215,8 +249,8 @@ def clean_lines(raw_lines: list[str], options: CleanOptions, title: str | None =
             in_comments = True
             out.removed.append(line)
             continue
-        if in_comments and (len(line) < 150 or _COMMENT_POLICY.search(line)):
-            out.removed.append(line)  # comments are short; a long paragraph means the article goes on
+        if in_comments and (len(line) < 150 or _COMMENT_POLICY.search(line)) and not _looks_like_reporting(line):
+            out.removed.append(line)  # comments are short and informal; a reported sentence means the article goes on
             continue
         in_comments = False
         if _line_kind(line):
@@ -283,12 +317,6 @@ def _drop_blocks(lines: list[str], options: CleanOptions, removed: list[str]) ->
         kept.append(line)
         i += 1
     return kept
-
-
-def _is_list_item(line: str, options: CleanOptions) -> bool:
-    if _NUMBERED.match(line) and len(line) <= options.max_headline_chars:
-        return True
-    return is_headline_like(line, options) and not is_body_like(line, options)
 
 
 def _author_of(line: str) -> str | None:

@@ -1,0 +1,103 @@
+"""The cleaner and the extractor on pages written here, not taken from the seeds: each boilerplate
+shape goes, the body stays, and a page rendered in the browser still yields its article."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from bench.pages import news_site_html
+from bot.extract import ExtractOptions, extract
+from bot.extract.clean import CleanOptions, clean_lines
+from bot.extract.embedded import embedded_article_lines
+from bot.models import Document
+
+BODY = [
+    "한 배터리 업체가 충남 아산에 1조2000억 원을 들여 새 공장을 짓는다고 14일 밝혔다.",
+    "회사는 2027년까지 연간 20GWh 규모의 생산 능력을 갖출 계획이라고 설명했다.",
+    "업계에서는 이번 투자가 국내 공급망 재편의 신호탄이 될 것이라는 분석이 나온다.",
+]
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.mark.parametrize(("junk", "kind"), [
+    (["가장 많이 읽은 기사", "1 환율 급등에 수입물가 비상", "2 '이 종목' 외국인 쓸어담았다", "3 전세 사기 또…",
+      "4 새 학기 교복값 논란", "5 한파 특보 확대"], "ranking list"),
+    (["이 시각 주요뉴스", "금리 동결 가능성 커졌다", "프로야구 개막전 매진", "올해 첫 황사 온다"], "latest list"),
+    (["댓글 3", "로그인 후 댓글을 남길 수 있습니다.", "욕설이나 비방, 명예훼손성 댓글은 관리자에 의해 삭제될 수 있습니다."],
+     "comments and their rules"),
+    (["페이스북 공유 트위터 공유 카카오톡 공유 URL 복사"], "share row"),
+    (["글자크기 작게 글자크기 크게"], "font-size control"),
+    (["Copyright © 가나다경제 All rights reserved. 무단 전재 및 재배포, AI 학습 이용 금지"], "copyright"),
+    (["사진=가나다전자 제공"], "photo credit"),
+    (["새 공장 조감도를 관계자들이 살펴보고 있다. 연합뉴스"], "caption with an agency credit"),
+    (["입력 2025.03.14 09:12 수정 2025.03.14 10:40"], "dateline"),
+    (["홍길동 기자 외 2명"], "byline of several reporters"),
+    (["기사 URL이 복사되었습니다."], "copy-link notice"),
+    (["gildong@news.example.com"], "reporter's e-mail alone"),
+    (["(끝)"], "end mark"), (["<끝>"], "end mark"), (["(END)"], "end mark"),
+    (["가나다뉴스 기사문의 및 제보 : 카톡/라인 abc123"], "tip line"),
+    (["#배터리 #공장 #아산 #투자"], "hashtags"),
+])
+def test_each_boilerplate_shape_goes_and_the_body_stays(junk: list[str], kind: str) -> None:
+    for lines in (junk + BODY, BODY[:2] + junk + BODY[2:], BODY + junk):
+        cleaned = clean_lines(lines, CleanOptions(trim_edges=False))
+        text = squash("\n".join(cleaned.lines))
+        assert [j for j in junk if squash(j) in text] == [], kind
+        assert [b for b in BODY if squash(b) not in text] == [], kind
+
+
+def test_a_body_printed_twice_comes_out_once() -> None:
+    cleaned = clean_lines(BODY + ["관련 영상 보기"] + BODY, CleanOptions())
+    assert [squash("\n".join(cleaned.lines)).count(squash(b)) for b in BODY] == [1, 1, 1]
+
+
+def test_a_sentence_about_comments_is_body_not_comment_policy() -> None:
+    line = "정부는 포털 뉴스의 악성 댓글을 줄이기 위해 실명 확인 제도를 다시 검토하겠다고 15일 밝혔다."
+    assert line in clean_lines(BODY + [line], CleanOptions()).lines
+
+
+def test_a_news_site_weight_page_loses_its_chrome_and_keeps_the_body() -> None:
+    page = news_site_html("\n".join(BODY), "배터리 공장 새로 짓는다", seed=3, url="https://news.example/a/1")
+    article = extract(Document(url="https://news.example/a/1", html=page), ExtractOptions())
+    text = squash(article.text)
+    assert [b for b in BODY if squash(b) not in text] == []
+    for chrome in ("본문바로가기", "많이본뉴스", "최신기사", "포토뉴스", "속보", "패밀리사이트", "무단전재", "공유하기", "대표전화"):
+        assert chrome not in text
+    assert article.outlet == "벤치일보" and article.canonical == "https://news.example/a/1"
+
+
+def _shell(script: str) -> str:
+    """A page rendered in the browser: navigation and an empty article container."""
+    nav = "".join(f"<li><a href='/s/{i}'>섹션 {i}</a></li>" for i in range(30))
+    return (f"<html><head><title>배터리 공장 새로 짓는다</title></head><body><nav><ul>{nav}</ul></nav>"
+            f"<div id='app'></div><script>{script}</script></body></html>")
+
+
+@pytest.mark.parametrize("script", [
+    # Arc XP style: paragraphs as content elements, beside related stories' summaries.
+    "window.Fusion={};Fusion.globalContent=" + json.dumps({
+        "content_elements": [{"type": "text", "content": b} for b in BODY],
+        "related": [{"basic": "다른 기사 요약입니다. 전혀 다른 내용을 다룬 기사로 본문이 아니다. " * 3,
+                     "content_elements": [{"content": "다른 기사 본문이다. 전혀 다른 사건을 다룬 기사다. " * 3}]}]},
+        ensure_ascii=False) + ";",
+    # A React Query / Next.js payload with the body as escaped HTML.
+    "self.__data.push(" + json.dumps({"detail": {"contentHtml": "".join(f"<p>{b}</p>" for b in BODY)}}) + ")",
+    # JSON-LD written into a script by the page's own code.
+    "var ld=" + json.dumps({"@type": "NewsArticle", "articleBody": " ".join(BODY)}, ensure_ascii=False),
+])
+def test_a_page_rendered_in_the_browser_yields_the_article_in_its_script(script: str) -> None:
+    article = extract(Document(url="https://news.example/a/2", html=_shell(script)), ExtractOptions())
+    text = squash(article.text)
+    assert [b for b in BODY if squash(b) not in text] == []
+    assert "다른기사" not in text and "섹션1" not in text
+
+
+def test_script_text_is_not_taken_when_no_body_field_holds_prose() -> None:
+    page = _shell("var x=" + json.dumps({"description": " ".join(BODY), "content": "/img/a.jpg"}, ensure_ascii=False))
+    assert embedded_article_lines(page) == []
