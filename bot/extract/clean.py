@@ -158,6 +158,8 @@ _FONT_WORDS = re.compile(_FONT_WORD, re.IGNORECASE)
 _COPYRIGHT_HINTS = _literals(("ⓒ", "©", "(c)", "copyright", "rights reserved", "무단", "재배포", "저작권", "版权", "未经", "無断"))
 _POLICY_HINTS = _literals(("댓글", "byte", "자까지", "명예", "욕설", "비하", "인신", "관리자", "운영", "로그인", "comment",
                  "leave a", "sign in", "评论"))
+_ANY_HINT = re.compile("|".join(h.pattern for h in (_SHARE_HINTS, _COPYRIGHT_HINTS, _POLICY_HINTS))
+                       + r"|문의|제보|복사|copied|@|#")
 
 
 def _hinted(low: str, hints: re.Pattern[str]) -> bool:
@@ -174,6 +176,8 @@ def _is_share_row(line: str) -> bool:
 
 def _line_kind(line: str) -> str | None:
     """The reason a single line is boilerplate on its own, or None."""
+    if len(line) >= 40 and _FINAL_STOP.search(line) and not _ANY_HINT.search(line.casefold()):
+        return None  # a sentence with none of the words the rules below need: most of an article
     if _PUNCT_ONLY.match(line):
         return "punctuation"
     if _SKIP_LINK.match(line):
