@@ -189,10 +189,13 @@ def _is_bare(text: str, m: re.Match[str]) -> bool:
     return not (_HANGUL.match(after) or after in "(（[")
 
 
-_LIST_BEFORE = re.compile(r"(?:[,、·，]|\band|\bor|및)\s*$")
+# Conjunctions that join list items, in the languages news about the topics is written in.
+_AND_OR = r"and|or|und|oder|et|ou|y|o|e|и|или|và|hoặc|dan|atau"
+_LIST_BEFORE = re.compile(rf"(?:[,、·，]|\b(?:{_AND_OR})|및)\s*$")
 # The item may run on for one more word: "물류 자동화, 다크 팩토리 솔루션, 서비스 로봇 등".
-_LIST_AFTER = re.compile(r"^(?:\s?[^\s,、·，]{1,8})?(?:[와과]\s|\s*[,、·，]|\s+(?:and|or|및)\b)")
-_ENUM_AFTER = re.compile(r"^\s*(?:등|等|and others|etc\b)")
+_LIST_AFTER = re.compile(rf"^(?:\s?[^\s,、·，]{{1,8}})?(?:[와과]\s|\s*[,、·，]|\s+(?:{_AND_OR}|및)\b)")
+_ENUM_AFTER = re.compile(r"^\s*(?:등|等|など|and others|etc\b|und andere|et autres|y otros|y otras|e altri|e outros|"
+                         r"и друг|v\.v\.|dll\b)")
 _ENUM_BEFORE = re.compile(r"(?:such as|like|including|e\.g\.,?|包括|如|比如|诸如|像)\s*$")
 _KO_SUBJECT = re.compile(r"^(?:\([^)]{1,30}\))?[’'”\"]?(?:은|는|이|가|도|측은|측이)(?![\uac00-\ud7a3])")
 _ZH_SUBJECT = re.compile(r"^(?:[（(][^)）]{1,30}[)）])?(?:公司)?(?:发布|宣布|表示|称|推出|正在|已|将|的)")

@@ -42,6 +42,14 @@ def test_sentences_know_their_paragraph_and_section() -> None:
     ("1000명의 근로자", 1000, "people", "count"),
     ("7위인 점", 7, "rank", "rank"),
     ("10x faster", 10, "x", "multiple"),
+    ("un investissement de 500 milliards de dollars", 5e11, "USD", "money"),
+    ("ein Börsenwert von 590 Milliarden Dollar", 5.9e11, "USD", "money"),
+    ("con un costo di 5,6 milioni di dollari", 5.6e6, "USD", "money"),
+    ("una inversión de 1.000 millones de dólares", 1e9, "USD", "money"),
+    ("бюджет 500 млрд долларов", 5e11, "USD", "money"),
+    ("die Aktie fiel um 17,5 Prozent", 17.5, "%", "percent"),
+    ("1.000 Mitarbeiter", 1000, "people", "count"),
+    ("bis zu 30 Tage", 30, "day", "duration"),
 ])
 def test_figures_normalise_across_languages(text: str, value: float | None, unit: str | None, kind: str | None) -> None:
     found = figures(text)

@@ -29,6 +29,10 @@ _COUNTERS = {
     "tons": "tons", "吨": "tons", "메가와트": "MW", "mw": "MW", "gw": "GW", "기가와트": "GW", "兆瓦": "MW",
     "gigawatt": "GW", "gigawatts": "GW", "megawatt": "MW", "megawatts": "MW", "吉瓦": "GW",
     "나노": "nm", "nm": "nm",
+    "roboter": "units", "robôs": "units", "роботов": "units", "mitarbeiter": "people", "beschäftigte": "people",
+    "employés": "people", "salariés": "people", "empleados": "people", "trabajadores": "people", "dipendenti": "people",
+    "lavoratori": "people", "funcionários": "people", "trabalhadores": "people", "сотрудников": "people",
+    "рабочих": "people", "человек": "people",
 }
 
 _KO_AMOUNT = re.compile(
@@ -52,9 +56,49 @@ _DURATION = re.compile(rf"(?P<num>{_NUM})\s*(?P<u>년|개월|주|일|시간|year
                        r"\s*(?:간|동안|에 걸쳐|연속|이내|만에)?", re.IGNORECASE)
 _COUNT = re.compile(
     rf"(?P<num>{_NUM})\s*(?P<big>[만억천])?\s*(?P<unit>명|개|대|곳|건|종|층|톤|메가와트|기가와트|나노|人|名|台|个|家|吨|兆瓦"
-    r"|people|workers|employees|units|robots|tons|mw|gw|nm|gigawatts?|megawatts?|吉瓦)(?![a-z])",
+    r"|people|workers|employees|units|robots|tons|mw|gw|nm|gigawatts?|megawatts?|吉瓦|roboter|robôs|роботов|mitarbeiter|"
+    r"beschäftigte|employés|salariés|empleados|trabajadores|dipendenti|lavoratori|funcionários|trabalhadores|"
+    r"сотрудников|рабочих|человек)(?![a-zа-я])",
     re.IGNORECASE,
 )
+
+
+# European languages: big-number words, currencies and the decimal comma (5,6 milioni = 5.6 million).
+_EU_NUM = r"\d+(?:[.,\u00a0 ]\d{3})*(?:[.,]\d{1,2})?(?!\d)"
+_EU_BIG = {
+    "billionen": 1e12, "milliarden": 1e9, "milliarde": 1e9, "mrd": 1e9, "millionen": 1e6, "million": 1e6, "mio": 1e6,
+    "milliards": 1e9, "milliard": 1e9, "millions": 1e6, "mil millones": 1e9, "millones": 1e6, "millón": 1e6,
+    "miliardi": 1e9, "miliardo": 1e9, "milioni": 1e6, "milione": 1e6, "bilhões": 1e9, "bilhão": 1e9,
+    "milhões": 1e6, "milhão": 1e6, "трлн": 1e12, "млрд": 1e9, "млн": 1e6,
+}
+_EU_CURRENCY = {"dollar": "USD", "dollars": "USD", "dólares": "USD", "dolares": "USD", "dollari": "USD",
+                "долларов": "USD", "доллара": "USD", "euro": "EUR", "euros": "EUR", "евро": "EUR", "yuan": "CNY",
+                "юаней": "CNY", "won": "KRW", "yen": "JPY", "yenes": "JPY", "$": "USD", "€": "EUR"}
+_EU_AMOUNT = re.compile(
+    rf"(?P<num>{_EU_NUM})\s*(?P<big>{'|'.join(sorted(map(re.escape, _EU_BIG), key=len, reverse=True))})\.?\s*"
+    rf"(?:de\s+|d'|di\s+)?(?P<unit>{'|'.join(sorted(map(re.escape, _EU_CURRENCY), key=len, reverse=True))})(?![a-zа-я])",
+    re.IGNORECASE,
+)
+_EU_PERCENT = re.compile(rf"(?P<num>{_EU_NUM})\s*(?:%|％|Prozent|pour\s*cent|por\s*ciento|per\s*cento|por\s*cento|"
+                         r"процент\w*)", re.IGNORECASE)
+_EU_DURATION = re.compile(
+    rf"(?P<num>{_EU_NUM})\s*(?P<u>Jahren|Jahre|Monaten|Monate|Wochen|Tagen|Tage|Stunden|ans|mois|semaines|jours|heures|"
+    r"años|meses|semanas|días|horas|anni|mesi|settimane|giorni|ore|anos|dias|лет|месяц\w*|недел\w*|дн\w*|час\w*)(?![a-z])",
+    re.IGNORECASE,
+)
+_EU_DURATION_UNIT = {"jahr": "year", "an": "year", "año": "year", "ann": "year", "ano": "year", "лет": "year",
+                     "mon": "month", "moi": "month", "mes": "month", "мес": "month", "woc": "week", "sem": "week",
+                     "set": "week", "нед": "week", "tag": "day", "jou": "day", "día": "day", "dia": "day", "gio": "day",
+                     "дн": "day", "stu": "hour", "heu": "hour", "hor": "hour", "ore": "hour", "час": "hour"}
+
+
+def _eu_float(num: str) -> float:
+    """1.000,5 / 1,000.5 / 5,6 / 1 000: the last separator followed by one or two digits is the decimal one."""
+    num = num.replace("\u00a0", "").replace(" ", "")
+    m = re.search(r"[.,](\d{1,2})$", num)
+    whole, frac = (num[:m.start()], m.group(1)) if m else (num, "")
+    whole = whole.replace(".", "").replace(",", "")
+    return float(f"{whole}.{frac}" if frac else whole)
 
 
 _WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -108,6 +152,11 @@ def figures(text: str) -> tuple[Figure, ...]:
         else:
             big = _EN_BIG.get((m.group("big2") or "").lower(), 1)
             add(m, _to_float(m.group("num2")) * big, _CURRENCY[m.group("unit").lower()], "money")
+    for m in _EU_AMOUNT.finditer(folded):
+        add(m, _eu_float(m.group("num")) * _EU_BIG[m.group("big").lower()], _EU_CURRENCY[m.group("unit").lower()],
+            "money")
+    for m in _EU_PERCENT.finditer(folded):
+        add(m, _eu_float(m.group("num")), "%", "percent")
     for m in _FRACTION.finditer(folded):
         den = m.group("den") or m.group("zden")
         nom = m.group("nom") or m.group("znom")
@@ -134,10 +183,16 @@ def figures(text: str) -> tuple[Figure, ...]:
             add(m, value, "", "number")
     for m in _COUNT.finditer(folded):
         big = {"만": 1e4, "억": 1e8, "천": 1e3}.get(m.group("big") or "", 1)
-        add(m, _to_float(m.group("num")) * big, _COUNTERS[m.group("unit").lower()], "count")
+        num = m.group("num")
+        value = _eu_float(num) if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", num) else _to_float(num)  # 1.000 Mitarbeiter
+        add(m, value * big, _COUNTERS[m.group("unit").lower()], "count")
     for m in _DURATION.finditer(folded):
         unit = m.group("u").lower().rstrip("s")
         unit = {"년": "year", "개월": "month", "주": "week", "일": "day", "시간": "hour", "天": "day", "个月": "month",
                 "小时": "hour", "周": "week"}.get(unit, unit)
         add(m, _to_float(m.group("num")), unit, "duration")
+    for m in _EU_DURATION.finditer(folded):
+        u = m.group("u").lower()
+        unit = next((v for k, v in _EU_DURATION_UNIT.items() if u.startswith(k)), "day")
+        add(m, _eu_float(m.group("num")), unit, "duration")
     return tuple(found)
