@@ -7,7 +7,11 @@ clean, sentences, topics, claims, novelty and the SQLite store).
 The pages are the seeds inside news-site chrome as heavy as real Korean news
 pages (pages.py says how that was measured), 4 in 5 of them on a topic; the
 same bodies in light 5 KB pages are measured too, where fixed costs weigh
-most. ``--html-dir`` measures saved real pages instead (any *.html files).
+most. ``--html-dir`` measures saved real pages instead (any *.html files), for
+example the Korean article pages in the test fixtures of flairNLP/fundus
+(tests/resources/parser/test_data/kr/*.html.gz, gunzipped), goose3
+(tests/data/content/test_donga_korean.html) and newspaper4k
+(tests/data/html/yna_co_kr.html). They are not committed: the outlets own them.
 
     python bench/pipeline.py [--pages 100] [--rounds 5] [--html-dir DIR]
 """
