@@ -1,5 +1,6 @@
-"""Each seed as plain text, as naive HTML (a <p> per line) and as a realistic page (ranking in
-<aside>, comments in <div id="comments">, <nav>, <footer>): no boilerplate left, no body lost."""
+"""Each seed as plain text, as naive HTML (a <p> per line), as a light realistic page (ranking in
+<aside>, comments in <div id="comments">, <nav>, <footer>) and as a page of real news-site weight
+(mega-menu, ticker, boxes, ad scripts, site-map footer): no boilerplate left, no body lost."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 
 import pytest
 
-from bench.pages import naive_html, realistic_html
+from bench.pages import naive_html, news_site_html, realistic_html
 from bot.extract import ExtractOptions, extract
 from bot.models import Document
 
@@ -19,6 +20,7 @@ FORMS = {
     "text": lambda text: Document(url="https://x.example/a", text=text),
     "naive-html": lambda text: Document(url="https://x.example/a", html=naive_html(text)),
     "realistic-html": lambda text: Document(url="https://x.example/a", html=realistic_html(text)),
+    "news-site-html": lambda text: Document(url="https://x.example/a", html=news_site_html(text, url="https://x.example/a")),
 }
 
 
@@ -36,3 +38,6 @@ def test_no_boilerplate_and_no_lost_sentence(seed: str, form: str) -> None:
     assert [s for s in body if squash(s) not in text] == []
     if form == "realistic-html":
         assert "많이본뉴스" not in text and "정말놀랍네요" not in text and "무단전재" not in text
+    if form == "news-site-html":
+        assert not [w for w in ("본문바로가기", "많이본뉴스", "최신기사", "포토뉴스", "속보", "패밀리사이트", "무단전재", "공유하기",
+                                "대표전화", "googletag", "좋은기사감사합니다") if w in text]
