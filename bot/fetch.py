@@ -76,9 +76,10 @@ class Fetcher:
         deadline = time.monotonic() + self.options.total_timeout
         current = url
         for _hop in range(self.options.max_redirects + 1):
-            self._guard(current)
+            address = self._guard(current)
+            target, hop_headers, extensions = _pinned(current, address, headers)
             try:
-                with self.client.stream("GET", current, headers=headers) as response:
+                with self.client.stream("GET", target, headers=hop_headers, extensions=extensions) as response:
                     if response.status_code in (301, 302, 303, 307, 308):
                         location = response.headers.get("location")
                         if not location:
@@ -141,13 +142,17 @@ class Fetcher:
             raise FetchError(str(path), f"cannot be read ({exc.strerror})", "check its permissions") from None
         return Fetched(url=url, final_url=path.resolve().as_uri(), content=content)
 
-    def _guard(self, url: str) -> None:
-        """Refuse loopback, private, link-local and metadata addresses unless allowed (SSRF)."""
+    def _guard(self, url: str) -> str | None:
+        """Refuse loopback, private, link-local and metadata addresses unless allowed (SSRF).
+
+        Returns the checked address to connect to, so a DNS answer that changes between this
+        check and the connection (rebinding) cannot send the request somewhere else.
+        """
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             raise FetchError(url, f"scheme {parts.scheme!r} is not allowed", "only http and https are fetched")
         if self.options.allow_private or not parts.hostname:
-            return
+            return None
         try:
             infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
         except socket.gaierror:
@@ -157,6 +162,23 @@ class Fetcher:
             if not address.is_global or address.is_multicast:
                 raise FetchError(url, f"refused: {parts.hostname} resolves to a non-public address ({address})",
                                  "set limits.allow_private_addresses = true for intranet feeds")
+        return str(ipaddress.ip_address(infos[0][4][0])) if infos else None
+
+
+def _pinned(url: str, address: str | None, headers: dict[str, str]
+            ) -> tuple[str, dict[str, str], dict[str, object] | None]:
+    """The request aimed at the checked address: the URL's host becomes the address, the Host header
+    and (for https) the TLS server name and certificate check keep the real host name."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if address is None or host == address:
+        return url, headers, None
+    host = host.encode("idna").decode("ascii")  # 한국일보.kr: the Host header and the TLS name are ASCII
+    literal = f"[{address}]" if ":" in address else address
+    netloc = literal + (f":{parts.port}" if parts.port else "")
+    target = parts._replace(netloc=netloc).geturl()
+    host_header = host + (f":{parts.port}" if parts.port else "")
+    return target, {**headers, "Host": host_header}, ({"sni_hostname": host} if parts.scheme == "https" else None)
 
 
 def _retry_after(value: str | None) -> float | None:

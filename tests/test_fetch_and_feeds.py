@@ -48,6 +48,34 @@ def test_loopback_is_refused_by_default_even_through_a_redirect(http_server: Loc
         fetcher(allow_private=False).get(http_server.url("/r"))
 
 
+@pytest.mark.parametrize(("url", "target", "host", "sni"), [
+    ("https://news.example/a?x=1", "https://8.8.8.8/a?x=1", "news.example", "news.example"),
+    ("http://news.example:8080/a", "http://8.8.8.8:8080/a", "news.example:8080", None),
+    ("https://한국일보.example/a", "https://8.8.8.8/a", "xn--3e0bm80ac2h5no.example", "xn--3e0bm80ac2h5no.example"),
+])
+def test_the_request_goes_to_the_address_the_guard_checked(monkeypatch: pytest.MonkeyPatch, url: str, target: str,
+                                                           host: str, sni: str | None) -> None:
+    """DNS rebinding: the name resolves to a public address for the check, then to 127.0.0.1. The
+    connection must go to the checked address, with the real name in Host and in TLS."""
+    import socket
+
+    import httpx
+
+    answers = iter(["8.8.8.8", "127.0.0.1", "127.0.0.1"])
+    monkeypatch.setattr(socket, "getaddrinfo",
+                        lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), 443))])
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:  # no connection is made: httpx's mock transport
+        seen.append(request)
+        return httpx.Response(200, content=b"ok")
+
+    client = httpx.Client(transport=httpx.MockTransport(handler), follow_redirects=False)
+    fetched = Fetcher(FetchOptions(allow_private=False), client=client).get(url)
+    assert (str(seen[0].url), seen[0].headers["host"], seen[0].extensions.get("sni_hostname")) == (target, host, sni)
+    assert fetched.final_url == url and fetched.content == b"ok"
+
+
 def test_redirect_loops_stop(http_server: LocalServer) -> None:
     http_server.routes["/loop"] = respond(302, b"", {"Location": "/loop"})
     with pytest.raises(FetchError, match="redirects"):
