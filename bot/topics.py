@@ -16,7 +16,9 @@ mark the whole article as spam and it yields no topic at all.
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -28,6 +30,8 @@ from .text.script import HANGUL_RANGE
 _HANGUL = re.compile(f"[{HANGUL_RANGE}]")
 _WIDTH_FORMS = re.compile("[\uff01-\uffef]")
 _TAG = re.compile(r"<[A-Za-z/!?][^>]*>")
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 _OPEN_QUOTES = "'\"‘“「『"
 _CLOSE_QUOTES = "'\"’”」』"
 
@@ -113,20 +117,26 @@ def may_mention_any(raw: str, options: TopicOptions) -> bool:
     A cheap scan before extraction: most pages in a news feed name no tracked
     topic, and for them extraction, sentences and claims would find nothing.
     It may say yes wrongly (the topic rules decide later), never no: every
-    match of an alias holds its probe once spaces are removed (and Latin
-    letters lower-cased). Full folding (NFKC) of a heavy page costs a fifth
-    of its extraction, so it runs only when the page holds full- or
-    half-width forms, the only ones an alias could be written in and still
-    match.
+    match of an alias holds its probe once spaces are removed and the text
+    casefolded. What could hide an alias is undone first: tags inside it, HTML
+    entities (다크&nbsp;팩토리), JSON escapes in scripts (where browser-rendered
+    pages keep their body) and decomposed Hangul. Full folding (NFKC) of a
+    heavy page costs a fifth of its extraction, so it runs only when the page
+    holds full- or half-width forms or is not NFC; otherwise casefolding does.
     """
     raw = _TAG.sub("", raw)  # 다크</b> 팩토리: markup inside an alias must not hide it
-    if _WIDTH_FORMS.search(raw):
+    if "&" in raw:
+        raw = html.unescape(raw)
+    if "\\u" in raw:
+        raw = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), raw)
+    if _INVISIBLE.search(raw):
+        raw = _INVISIBLE.sub("", raw)  # soft hyphens and zero-width spaces inside a word
+    if _WIDTH_FORMS.search(raw) or not unicodedata.is_normalized("NFC", raw):
         raw = fold(raw)
+    else:
+        raw = raw.casefold()
     squeezed = "".join(raw.split())
-    if options.probe_pattern.search(squeezed):
-        return True
-    lowered = squeezed.lower()
-    return any(probe in lowered for probe in options.latin_probes)
+    return options.probe_pattern.search(squeezed) is not None or any(p in squeezed for p in options.latin_probes)
 
 
 def match_topics(sents: list[Sentence], options: TopicOptions, title: str | None = None) -> TopicResult:

@@ -100,14 +100,27 @@ def test_unknown_topics_file_key_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text", [
     "딥 시크가 새 모델을 내놨다.", "ＤｅｅｐＳｅｅｋ released R1.", "DEEPSEEK's model", "스타 게이트 프로젝트",
     "the lights-out\nfactory", "<p>黑灯<br>工厂</p>", "<b>다크</b> 팩토리",
+    "<p>Fábrica oscura en México.</p>", "<p>FÁBRICA OSCURA</p>", "<p>Тёмная фабрика открылась</p>",
+    "<p>다크&nbsp;팩토리 도입</p>", "<p>&#45796;&#53356; 팩토리</p>", "다크\u200b팩토리",
+    "\u1103\u1161\u110f\u1173 \u1111\u1162\u11a8\u1110\u1169\u1105\u1175",  # 다크 팩토리 decomposed (NFD)
 ])
 def test_prefilter_lets_through_every_form_an_alias_matches_in(text: str) -> None:
+    import html
+    import unicodedata
+
     from bot.text import Folded
     from bot.topics import may_mention_any
 
-    folded = Folded.of(re.sub(r"<[^>]+>", "", text))
-    if any(rule.mentions("aliases", folded) for rule in TOPICS.rules):
-        assert may_mention_any(text, TOPICS)
+    folded = Folded.of(unicodedata.normalize("NFC", html.unescape(re.sub(r"<[^>]+>", "", text)).replace("\u200b", "")))
+    assert any(rule.mentions("aliases", folded) for rule in TOPICS.rules)  # the matcher finds it ...
+    assert may_mention_any(text, TOPICS)                                      # ... so the prefilter must let it by
+
+
+def test_prefilter_reads_article_text_kept_as_json_in_a_script() -> None:
+    from bot.topics import may_mention_any
+
+    script = '<script>{"articleBody":"' + "다크 팩토리 도입".encode("unicode_escape").decode() + '"}</script>'
+    assert may_mention_any(script, TOPICS)
 
 
 def test_prefilter_never_drops_a_labelled_on_topic_passage_and_skips_plain_off_topic_pages() -> None:

@@ -34,6 +34,10 @@ _COUNTERS = {
     "lavoratori": "people", "funcionários": "people", "trabalhadores": "people", "сотрудников": "people",
     "рабочих": "people", "человек": "people",
 }
+# Counters written in languages that group thousands with a dot: 1.000 Mitarbeiter is a thousand, 1.125 GW is not.
+_EU_COUNTERS = {"roboter", "robôs", "роботов", "mitarbeiter", "beschäftigte", "employés", "salariés", "empleados",
+                "trabajadores", "dipendenti", "lavoratori", "funcionários", "trabalhadores", "сотрудников", "рабочих",
+                "человек"}
 
 _KO_AMOUNT = re.compile(
     rf"(?P<amount>(?:{_NUM}\s*[만억조경]\s*)+(?:{_NUM})?|{_NUM})\s*(?P<unit>원|달러|위안화|위안|엔|유로|파운드)?"
@@ -64,7 +68,7 @@ _COUNT = re.compile(
 
 
 # European languages: big-number words, currencies and the decimal comma (5,6 milioni = 5.6 million).
-_EU_NUM = r"\d+(?:[.,\u00a0 ]\d{3})*(?:[.,]\d{1,2})?(?!\d)"
+_EU_NUM = r"\d+(?:[.,\u00a0\u202f]\d{3})*(?:[.,]\d{1,2})?(?!\d)"  # groups by . , or a no-break space only
 _EU_BIG = {
     "billionen": 1e12, "milliarden": 1e9, "milliarde": 1e9, "mrd": 1e9, "millionen": 1e6, "million": 1e6, "mio": 1e6,
     "milliards": 1e9, "milliard": 1e9, "millions": 1e6, "mil millones": 1e9, "millones": 1e6, "millón": 1e6,
@@ -76,14 +80,16 @@ _EU_CURRENCY = {"dollar": "USD", "dollars": "USD", "dólares": "USD", "dolares":
                 "юаней": "CNY", "won": "KRW", "yen": "JPY", "yenes": "JPY", "$": "USD", "€": "EUR"}
 _EU_AMOUNT = re.compile(
     rf"(?P<num>{_EU_NUM})\s*(?P<big>{'|'.join(sorted(map(re.escape, _EU_BIG), key=len, reverse=True))})\.?\s*"
-    rf"(?:de\s+|d'|di\s+)?(?P<unit>{'|'.join(sorted(map(re.escape, _EU_CURRENCY), key=len, reverse=True))})(?![a-zа-я])",
+    rf"(?:de\s+|d['’]|di\s+)?(?P<unit>{'|'.join(sorted(map(re.escape, _EU_CURRENCY), key=len, reverse=True))})(?![a-zа-я])",
     re.IGNORECASE,
 )
-_EU_PERCENT = re.compile(rf"(?P<num>{_EU_NUM})\s*(?:%|％|Prozent|pour\s*cent|por\s*ciento|per\s*cento|por\s*cento|"
-                         r"процент\w*)", re.IGNORECASE)
+# A decimal comma before %, or a percent word: 3.125% is English and stays with _PERCENT.
+_EU_PERCENT = re.compile(rf"(?P<num>\d+,\d{{1,2}})(?!\d)\s*(?:%|％)|(?P<num2>{_EU_NUM})\s*(?:Prozent|pour\s*cent|"
+                         r"por\s*ciento|per\s*cento|por\s*cento|процент\w*)", re.IGNORECASE)
 _EU_DURATION = re.compile(
     rf"(?P<num>{_EU_NUM})\s*(?P<u>Jahren|Jahre|Monaten|Monate|Wochen|Tagen|Tage|Stunden|ans|mois|semaines|jours|heures|"
-    r"años|meses|semanas|días|horas|anni|mesi|settimane|giorni|ore|anos|dias|лет|месяц\w*|недел\w*|дн\w*|час\w*)(?![a-z])",
+    r"años|meses|semanas|días|horas|anni|mesi|settimane|giorni|ore|anos|dias|лет|месяц(?:ев|а)?|недел[ьи]|дн(?:ей|я)|"
+    r"час(?:ов|а)?)(?![a-zа-я])",
     re.IGNORECASE,
 )
 _EU_DURATION_UNIT = {"jahr": "year", "an": "year", "año": "year", "ann": "year", "ano": "year", "лет": "year",
@@ -156,7 +162,7 @@ def figures(text: str) -> tuple[Figure, ...]:
         add(m, _eu_float(m.group("num")) * _EU_BIG[m.group("big").lower()], _EU_CURRENCY[m.group("unit").lower()],
             "money")
     for m in _EU_PERCENT.finditer(folded):
-        add(m, _eu_float(m.group("num")), "%", "percent")
+        add(m, _eu_float(m.group("num") or m.group("num2")), "%", "percent")
     for m in _FRACTION.finditer(folded):
         den = m.group("den") or m.group("zden")
         nom = m.group("nom") or m.group("znom")
@@ -184,7 +190,8 @@ def figures(text: str) -> tuple[Figure, ...]:
     for m in _COUNT.finditer(folded):
         big = {"만": 1e4, "억": 1e8, "천": 1e3}.get(m.group("big") or "", 1)
         num = m.group("num")
-        value = _eu_float(num) if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", num) else _to_float(num)  # 1.000 Mitarbeiter
+        european = m.group("unit").lower() in _EU_COUNTERS
+        value = _eu_float(num) if european and re.fullmatch(r"\d{1,3}(?:\.\d{3})+", num) else _to_float(num)
         add(m, value * big, _COUNTERS[m.group("unit").lower()], "count")
     for m in _DURATION.finditer(folded):
         unit = m.group("u").lower().rstrip("s")
