@@ -29,7 +29,8 @@ _ATTRIBUTION = re.compile(
     r"\bconfirmed\b|\bdisclosed\b|据.{0,20}(?:报道|消息|透露|显示)|表示|宣布|披露|称|"
     # de, fr, es, pt, it, ru, ja, vi, id: "according to", "said", "announced"
     r"\b(?:laut|zufolge|sagte|teilte\s+mit|kündigte|selon|d'après|a\s+(?:déclaré|annoncé|indiqué)|según|dijo|afirmó|"
-    r"anunció|informó|segundo|disse|afirmou|anunciou|secondo|ha\s+(?:dichiarato|annunciato)|menurut|mengatakan)\b|"
+    r"anunció|informó|de\s+acordo\s+com|disse|afirmou|anunciou|stando\s+a|ha\s+(?:dichiarato|annunciato)|menurut|"
+    r"mengatakan)\b|"
     r"по\s+данным|по\s+словам|заявил|сообщил|объявил|によると|と発表|と述べ|theo\s|cho\s+biết|công\s+bố",
     re.IGNORECASE,
 )

@@ -37,6 +37,9 @@ def squash(text: str) -> str:
     (["사진=가나다전자 제공"], "photo credit"),
     (["새 공장 조감도를 관계자들이 살펴보고 있다. 연합뉴스"], "caption with an agency credit"),
     (["입력 2025.03.14 09:12 수정 2025.03.14 10:40"], "dateline"),
+    (["▲ 홍길동 대표가 5일 서울 여의도에서 열린 기자간담회에서 발언하고 있다."], "caption with a triangle"),
+    (["댓글 2", "정부 정책은 결국 실패할 것이라고 본다. 세금만 낭비하는 일이 될 것이다.", "기자님 힘내세요 응원합니다"],
+     "comments that read like sentences"),
     (["홍길동 기자 외 2명"], "byline of several reporters"),
     (["기사 URL이 복사되었습니다."], "copy-link notice"),
     (["gildong@news.example.com"], "reporter's e-mail alone"),
@@ -45,7 +48,9 @@ def squash(text: str) -> str:
     (["#배터리 #공장 #아산 #투자"], "hashtags"),
 ])
 def test_each_boilerplate_shape_goes_and_the_body_stays(junk: list[str], kind: str) -> None:
-    for lines in (junk + BODY, BODY[:2] + junk + BODY[2:], BODY + junk):
+    # Comments follow the article; every other shape may sit before, inside or after it.
+    orders = [BODY + junk] if kind.startswith("comments") else [junk + BODY, BODY[:2] + junk + BODY[2:], BODY + junk]
+    for lines in orders:
         cleaned = clean_lines(lines, CleanOptions(trim_edges=False))
         text = squash("\n".join(cleaned.lines))
         assert [j for j in junk if squash(j) in text] == [], kind
@@ -57,8 +62,13 @@ def test_a_body_printed_twice_comes_out_once() -> None:
     assert [squash("\n".join(cleaned.lines)).count(squash(b)) for b in BODY] == [1, 1, 1]
 
 
-def test_a_sentence_about_comments_is_body_not_comment_policy() -> None:
-    line = "정부는 포털 뉴스의 악성 댓글을 줄이기 위해 실명 확인 제도를 다시 검토하겠다고 15일 밝혔다."
+@pytest.mark.parametrize("line", [
+    "정부는 포털 뉴스의 악성 댓글을 줄이기 위해 실명 확인 제도를 다시 검토하겠다고 15일 밝혔다.",
+    "검찰은 유튜버 A씨를 명예훼손 혐의로 불구속 기소했으며 피해자 측은 악성 댓글에 대한 손해배상도 청구한 것으로 전해졌습니다.",
+    "Meta updated its comment policy on Tuesday, saying posts that insult public officials will be hidden.",
+    "该公司发言人拒绝就星际之门项目的最新进展以及融资安排发表评论，但表示将在下月公布更多细节。",
+])
+def test_a_sentence_about_comments_is_body_not_comment_policy(line: str) -> None:
     assert line in clean_lines(BODY + [line], CleanOptions()).lines
 
 
@@ -96,6 +106,23 @@ def test_a_page_rendered_in_the_browser_yields_the_article_in_its_script(script:
     text = squash(article.text)
     assert [b for b in BODY if squash(b) not in text] == []
     assert "다른기사" not in text and "섹션1" not in text
+
+
+def test_reader_comments_kept_in_a_script_never_replace_the_article() -> None:
+    comments = {"comments": [{"content": f"{i}번째 댓글이다. 기사 내용에 동의하지 않는다는 의견이다."} for i in range(3)]}
+    page = ("<html><body><article>" + "".join(f"<p>{b}</p>" for b in BODY[:2]) + "</article>"
+            f"<script>window.cmtData={json.dumps(comments, ensure_ascii=False)};</script></body></html>")
+    text = squash(extract(Document(url="https://news.example/a/3", html=page), ExtractOptions()).text)
+    assert squash(BODY[0]) in text and "댓글이다" not in text
+
+
+def test_a_huge_script_of_code_costs_a_bounded_number_of_json_tries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thousands of "= {" that are not JSON: a bounded number of decode tries, not one per match."""
+    tries = []
+    real = json.JSONDecoder.raw_decode
+    monkeypatch.setattr(json.JSONDecoder, "raw_decode", lambda self, s, idx=0: tries.append(idx) or real(self, s, idx))
+    embedded_article_lines("<script>" + "var a = {x: 1};" * 50_000 + '{"content": "x"}</script>')
+    assert 0 < len(tries) <= 100
 
 
 def test_script_text_is_not_taken_when_no_body_field_holds_prose() -> None:

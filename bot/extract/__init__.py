@@ -1,6 +1,6 @@
 """HTML or text in, a clean Article out: trafilatura first, then the Korean-aware cleaner.
 
-trafilatura is configured deliberately: comments kept apart and dropped (its ``extract`` appends them),
+trafilatura is configured deliberately: comments off (its default keeps them),
 no dedup cache (its cache is process-global and silently eats paragraphs when
 a page is extracted twice), tables kept, metadata on. Whatever it returns, and
 any plain-text input, then goes through ``clean.clean_lines``.
@@ -90,9 +90,9 @@ def _from_html(doc: Document, options: ExtractOptions) -> tuple[list[str], dict[
         result = trafilatura.bare_extraction(
             html,
             url=url,
-            # Comments are extracted apart and dropped: result.text never holds them, and taking
-            # them out first makes the main extraction faster (13 % on news-site-weight pages).
-            include_comments=True,
+            # Off, and not "on and dropped" (13 % faster on heavy pages): with comments on, this
+            # trafilatura leaves comment containers in the tree its short-page rescue reads.
+            include_comments=False,
             deduplicate=False,
             include_tables=options.include_tables,
             favor_recall=options.favor_recall,

@@ -90,7 +90,7 @@ _LEADING_CREDIT = re.compile(
 _NUMBERED = re.compile(r"^\s*[-•·*]?\s*\d{1,2}\s*[.)]\s*\S")
 _LIST_NUMBER = re.compile(r"^\s*[-•·*]?\s*\d{1,2}\s*(?:[.)]\s*|\s+)\S")   # under a list heading: "1 환율…" too
 _FINAL_STOP = re.compile(r"[.!?。！？][\"'”’」』)\]]*\s*$")
-_REPORTED = re.compile(r"(?<!니)다\.[\"'”’」』)\]]*\s*$")
+_REPORTED = re.compile(r"(?:(?<!니)다\.|。)[\"'”’」』)\]]*\s*$")  # plain written Korean, or a Chinese full stop
 _PUNCT_ONLY = re.compile(r"^[\W_]*$")
 # Lines that close an article or sit under it on Korean sites: an end mark, the reporter's address
 # alone, a tip line, a row of hashtags, the notice a copy-link button leaves behind.
@@ -159,7 +159,7 @@ _COPYRIGHT_HINTS = _literals(("ⓒ", "©", "(c)", "copyright", "rights reserved"
 _POLICY_HINTS = _literals(("댓글", "byte", "자까지", "명예", "욕설", "비하", "인신", "관리자", "운영", "로그인", "comment",
                  "leave a", "sign in", "评论"))
 _ANY_HINT = re.compile("|".join(h.pattern for h in (_SHARE_HINTS, _COPYRIGHT_HINTS, _POLICY_HINTS))
-                       + r"|문의|제보|복사|copied|@|#")
+                       + r"|문의|제보|복사|copied|@|#|▲|△|▼")
 
 
 def _hinted(low: str, hints: re.Pattern[str]) -> bool:
@@ -208,7 +208,9 @@ def _line_kind(line: str) -> str | None:
 def _looks_like_reporting(line: str) -> bool:
     """An article may report on comments (악성 댓글 규제) in full sentences. Those end in the plain
     written form (…밝혔다.); comment rules address the reader (…삭제될 수 있습니다, …바랍니다)."""
-    return len(line) >= 30 and bool(_REPORTED.search(line)) and not re.search(r"byte|자까지", line)
+    if re.search(r"byte|자까지", line):
+        return False
+    return (len(line) >= 60 and bool(_SENTENCE_END.search(line))) or (len(line) >= 30 and bool(_REPORTED.search(line)))
 
 
 def _is_list_item(line: str, options: CleanOptions) -> bool:
@@ -253,8 +255,8 @@ def clean_lines(raw_lines: list[str], options: CleanOptions, title: str | None =
             in_comments = True
             out.removed.append(line)
             continue
-        if in_comments and (len(line) < 150 or _COMMENT_POLICY.search(line)) and not _looks_like_reporting(line):
-            out.removed.append(line)  # comments are short and informal; a reported sentence means the article goes on
+        if in_comments and (len(line) < 150 or _COMMENT_POLICY.search(line)):
+            out.removed.append(line)  # comments are short; a long paragraph means the article goes on
             continue
         in_comments = False
         if _line_kind(line):

@@ -22,6 +22,12 @@ BODY_FIELDS = ("articleBody", "article_body", "contentHtml", "content_html", "bo
                "body")
 _SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
 _NAMES = frozenset(BODY_FIELDS)
+_SPECIFIC = frozenset(BODY_FIELDS) - {"content", "body"}
+# Keys whose values are not this article: comment threads, related and recommended stories, rankings.
+_NOT_BODY = re.compile(r"comment|repl(?:y|ies)|related|recommend|popular|ranking|most|latest|trending|sidebar|"
+                       r"teaser|promo|更多|相关|댓글|관련|추천|인기", re.IGNORECASE)
+_SPACES = re.compile(r"\s*")
+_MAX_TRIES = 50
 _HAS_FIELD = re.compile(r'"(?:' + "|".join(BODY_FIELDS) + r')"\s*:')
 _OBJECT_START = re.compile(r"(?:=|\(|\bJSON\.parse\()\s*\{")
 _FIELD = re.compile(r'"(' + "|".join(BODY_FIELDS) + r')"\s*:\s*"((?:[^"\\]|\\.){20,})"', re.DOTALL)
@@ -37,9 +43,12 @@ def embedded_article_lines(page: str, min_chars: int = 80) -> list[str]:
     Scripts are read as JSON where they assign or pass an object (``x = {…}``,
     ``push({…})``, JSON-LD): the first object holding a body field with at
     least ``min_chars`` of prose wins, and within it the field's shallowest
-    occurrences, so related stories nested deeper (or cached in a later
-    script) stay out. Script text that is not plain JSON (a Next.js stream)
-    falls back to reading the body fields' string literals.
+    occurrences, in page order. Anything under a key that names comments,
+    replies or related, recommended or popular stories is skipped, and so are
+    related stories nested deeper or cached in a later script. Scripts that
+    are not plain JSON fall back to the string literals of the fields only
+    an article body is given (``articleBody``, ``contentHtml`` …), never the
+    generic ``content`` or ``body``.
     """
     scripts = [s for s in _SCRIPT.findall(page) if _HAS_FIELD.search(s)]
     for script in scripts:
@@ -51,7 +60,7 @@ def embedded_article_lines(page: str, min_chars: int = 80) -> list[str]:
     for script in scripts:
         for name, raw in _FIELD.findall(script):
             text = _decode(raw)
-            if text and _SENTENCE_END.search(text):
+            if name in _SPECIFIC and text and _SENTENCE_END.search(text):
                 found.setdefault(name, []).append(text)
     for name in BODY_FIELDS:
         lines = _lines(found.get(name, ()))
@@ -61,12 +70,14 @@ def embedded_article_lines(page: str, min_chars: int = 80) -> list[str]:
 
 
 def _objects(script: str) -> Iterator[object]:
+    """JSON values the script assigns or passes; at most a few dozen tries, so a long script of
+    code (where most ``= {`` are not JSON) costs little."""
     decoder = json.JSONDecoder()
-    starts = [0] if script.lstrip().startswith(("{", "[")) else []
-    starts += [m.end() - 1 for m in _OBJECT_START.finditer(script)]
+    starts = [0] if script.lstrip()[:1] in ("{", "[") else []
+    starts += [m.end() - 1 for m, _ in zip(_OBJECT_START.finditer(script), range(_MAX_TRIES), strict=False)]
     for start in starts:
         try:
-            obj, _ = decoder.raw_decode(script, start + len(script[start:]) - len(script[start:].lstrip()))
+            obj, _ = decoder.raw_decode(script, _SPACES.match(script, start).end())
         except ValueError:
             continue
         yield obj
@@ -76,19 +87,18 @@ def _body_of(obj: object, min_chars: int) -> list[str]:
     """The prose of the most specific body field in a decoded object, at its shallowest depth."""
     found: dict[str, list[tuple[int, str]]] = {}
     stack: list[tuple[object, int]] = [(obj, 0)]
-    order: list[tuple[str, int, str]] = []
-    while stack:
+    while stack:  # depth first, in document order
         node, depth = stack.pop()
         if isinstance(node, dict):
+            children = []
             for key, value in node.items():
                 if key in _NAMES and isinstance(value, str):
-                    order.append((key, depth, value))
-                elif isinstance(value, (dict, list)):
-                    stack.append((value, depth + 1))
+                    found.setdefault(key, []).append((depth, value))
+                elif isinstance(value, (dict, list)) and not _NOT_BODY.search(key):
+                    children.append((value, depth + 1))
+            stack.extend(reversed(children))
         elif isinstance(node, list):
             stack.extend((item, depth + 1) for item in reversed(node))
-    for key, depth, value in order:
-        found.setdefault(key, []).append((depth, value))
     for name in BODY_FIELDS:
         values = found.get(name, [])
         if not values:

@@ -1,5 +1,10 @@
 """The retrieval-key index carries the claim id, so candidate lookups never visit the table.
 
+On PostgreSQL this rebuilds the index inside the migration's transaction: writes to claim_keys wait
+until it is built. Run it (`claimbot check-config` migrates) before starting the workers on a
+large database; CREATE INDEX CONCURRENTLY would need the migration outside the advisory-locked
+transaction that keeps several starting workers from migrating at once.
+
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-22
