@@ -125,6 +125,8 @@ def may_mention_any(raw: str, options: TopicOptions) -> bool:
     holds full- or half-width forms or is not NFC; otherwise casefolding does.
     """
     raw = _TAG.sub("", raw)  # 다크</b> 팩토리: markup inside an alias must not hide it
+    if options.probe_pattern.search("".join(raw.split())):
+        return True  # the common case for a page on a topic: a CJK or Hangul alias as written
     if "&" in raw:
         raw = html.unescape(raw)
     if "\\u" in raw:

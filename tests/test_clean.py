@@ -108,6 +108,20 @@ def test_a_page_rendered_in_the_browser_yields_the_article_in_its_script(script:
     assert "다른기사" not in text and "섹션1" not in text
 
 
+@pytest.mark.parametrize("comments", [
+    "<div id='comments'><h3>댓글 (2)</h3><ul><li>정말 놀랍네요 대박 사건이다</li><li>이게 사실인가요 믿기지 않는다</li></ul></div>",
+    "<ul class='comments'><li>위젯 댓글입니다 정말 한심하다</li><li>기자님 힘내세요 응원합니다</li></ul>",
+    "<div class='comment-list'><p>리스트형 댓글 첫 번째 글이다</p></div>",
+])
+@pytest.mark.parametrize("paragraphs", [1, 3])
+def test_reader_comments_stay_out_of_short_and_long_articles(comments: str, paragraphs: int) -> None:
+    body = "".join(f"<p>{b}</p>" for b in BODY[:paragraphs])
+    page = f"<html><body><article><h1>제목</h1>{body}</article>{comments}<footer>ⓒ 뉴스</footer></body></html>"
+    text = squash(extract(Document(url="https://news.example/a/4", html=page), ExtractOptions()).text)
+    assert squash(BODY[0]) in text
+    assert not [w for w in ("놀랍네요", "사실인가요", "위젯댓글", "힘내세요", "리스트형") if w in text]
+
+
 def test_reader_comments_kept_in_a_script_never_replace_the_article() -> None:
     comments = {"comments": [{"content": f"{i}번째 댓글이다. 기사 내용에 동의하지 않는다는 의견이다."} for i in range(3)]}
     page = ("<html><body><article>" + "".join(f"<p>{b}</p>" for b in BODY[:2]) + "</article>"

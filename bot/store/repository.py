@@ -70,6 +70,10 @@ def _figures_from_json(rows: Sequence[dict[str, object]]) -> tuple[Figure, ...]:
 KEY_SLOTS = 32     # retrieval keys per claim
 SIZES = (32, 128)  # distinct keys per statement: all of a document's claims are looked up together
 PER_KEY = 50
+# Word-band keys are the most popular (common words) and the least specific: a restatement with the
+# word overlap that makes a repeat (Jaccard >= 0.45) meets its original in 3.6 of the 8 bands on
+# average, so the newest 25 per band keep it in reach while reading half the rows.
+PER_BAND_KEY = 25
 # Candidates per claim, the most shared keys first. The decision never needed more than the first 19
 # (760 claims of bench/pipeline.py's pages, 160 of the labelled novelty stream); 24 leaves a margin
 # and reads and compares 40 % fewer rows than 40 did.
@@ -87,7 +91,7 @@ def _key_hits_query(slots: int):  # type: ignore[no-untyped-def]
     since = bindparam("since", type_=t.UTCDateTime())
     per = [select(cast(bindparam(f"s{i}", type_=Integer), Integer).label("slot"), k.c.claim_id)
            .where(k.c.topic == bindparam(f"t{i}"), k.c.key == bindparam(f"k{i}"), k.c.created_at >= since)
-           .order_by(k.c.created_at.desc()).limit(PER_KEY).subquery() for i in range(slots)]
+           .order_by(k.c.created_at.desc()).limit(bindparam(f"n{i}")).subquery() for i in range(slots)]
     return union_all(*(select(sq.c.slot, sq.c.claim_id) for sq in per))
 
 
@@ -181,7 +185,8 @@ class Repository:
             params: dict[str, object] = {"since": since}
             for i in range(size):
                 topic, key = chunk[i] if i < len(chunk) else ("", "")
-                params.update({f"s{i}": i, f"t{i}": topic, f"k{i}": key})
+                params.update({f"s{i}": i, f"t{i}": topic, f"k{i}": key,
+                               f"n{i}": PER_BAND_KEY if key.startswith("b") else PER_KEY})
             for slot, claim_id in self.conn.execute(_KEY_HITS[size], params).all():
                 hits.setdefault(chunk[slot], []).append(claim_id)
         ranked = []

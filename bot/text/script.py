@@ -19,9 +19,10 @@ def is_hangul(ch: str) -> bool:
 
 
 def is_cjk(ch: str) -> bool:
-    return bool(re.match(f"[{CJK_RANGE}]", ch))
+    return _CJK.match(ch) is not None
 
 
+_CJK = re.compile(f"[{CJK_RANGE}]")
 _SCRIPTS = {"ko": re.compile(f"[{HANGUL_RANGE}]"), "cjk": re.compile(f"[{CJK_RANGE}]"), "latin": re.compile("[A-Za-z]")}
 
 
