@@ -60,15 +60,16 @@ def main() -> None:
         files = sorted(args.html_dir.glob("*.html"))
         sets = [(f"saved pages in {args.html_dir}",
                  [(f"https://saved.example/{f.stem}", f.read_text(encoding="utf-8", errors="replace"))
-                  for f in files])]
+                  for f in files], True)]
     else:
-        sets = [("news-site weight (about 130 KB, 214 links, 38 scripts)", pages(args.pages)),
-                ("light pages (about 5 KB)", pages(args.pages, weight="light"))]
-    for label, docs in sets:
-        measure(label, docs, args.rounds)
+        # The targets are for pages of real weight; light pages show what fixed costs weigh, for reference.
+        sets = [("news-site weight (about 130 KB, 214 links, 38 scripts)", pages(args.pages), True),
+                ("light pages (about 5 KB), for reference", pages(args.pages, weight="light"), False)]
+    for label, docs, targeted in sets:
+        measure(label, docs, args.rounds, targeted)
 
 
-def measure(label: str, docs: list[tuple[str, str]], rounds: int) -> None:
+def measure(label: str, docs: list[tuple[str, str]], rounds: int, targeted: bool = True) -> None:
     settings = load_settings()
     ctx = Context(extract=settings.extract_options, topics=settings.topics, claims=settings.claim_options)
     now = datetime(2025, 2, 7, tzinfo=UTC)
@@ -101,9 +102,9 @@ def measure(label: str, docs: list[tuple[str, str]], rounds: int) -> None:
     print(f"{label}: {n} pages, best of {rounds} rounds")
     print(f"baseline trafilatura.extract: {t_bare / n * 1000:.2f} ms/page")
     print(f"extract + clean:              {t_extract / n * 1000:.2f} ms/page  ratio {t_extract / t_bare:.2f}x "
-          f"(target <= 1.25x)")
+          + ("(target <= 1.25x)" if targeted else "(fixed costs: metadata from the head, the cleaner)"))
     print(f"whole pipeline:               {t_whole / n * 1000:.2f} ms/page  ratio {t_whole / t_bare:.2f}x "
-          f"(target <= 2.0x)")
+          + ("(target <= 2.0x)" if targeted else "(store and novelty: about 13 ms a page at any weight)"))
     print()
 
 
