@@ -29,15 +29,15 @@ _COUNTERS = {
     "tons": "tons", "吨": "tons", "메가와트": "MW", "mw": "MW", "gw": "GW", "기가와트": "GW", "兆瓦": "MW",
     "gigawatt": "GW", "gigawatts": "GW", "megawatt": "MW", "megawatts": "MW", "吉瓦": "GW",
     "나노": "nm", "nm": "nm",
+}
+# Counters written in languages that group thousands with a dot: 1.000 Mitarbeiter is a thousand, 1.125 GW is not.
+_EU_COUNTERS = {
     "roboter": "units", "robôs": "units", "роботов": "units", "mitarbeiter": "people", "beschäftigte": "people",
     "employés": "people", "salariés": "people", "empleados": "people", "trabajadores": "people", "dipendenti": "people",
     "lavoratori": "people", "funcionários": "people", "trabalhadores": "people", "сотрудников": "people",
     "рабочих": "people", "человек": "people",
 }
-# Counters written in languages that group thousands with a dot: 1.000 Mitarbeiter is a thousand, 1.125 GW is not.
-_EU_COUNTERS = {"roboter", "robôs", "роботов", "mitarbeiter", "beschäftigte", "employés", "salariés", "empleados",
-                "trabajadores", "dipendenti", "lavoratori", "funcionários", "trabalhadores", "сотрудников", "рабочих",
-                "человек"}
+_COUNTERS.update(_EU_COUNTERS)
 
 _KO_AMOUNT = re.compile(
     rf"(?P<amount>(?:{_NUM}\s*[만억조경]\s*)+(?:{_NUM})?|{_NUM})\s*(?P<unit>원|달러|위안화|위안|엔|유로|파운드)?"
@@ -60,9 +60,8 @@ _DURATION = re.compile(rf"(?P<num>{_NUM})\s*(?P<u>년|개월|주|일|시간|year
                        r"\s*(?:간|동안|에 걸쳐|연속|이내|만에)?", re.IGNORECASE)
 _COUNT = re.compile(
     rf"(?P<num>{_NUM})\s*(?P<big>[만억천])?\s*(?P<unit>명|개|대|곳|건|종|층|톤|메가와트|기가와트|나노|人|名|台|个|家|吨|兆瓦"
-    r"|people|workers|employees|units|robots|tons|mw|gw|nm|gigawatts?|megawatts?|吉瓦|roboter|robôs|роботов|mitarbeiter|"
-    r"beschäftigte|employés|salariés|empleados|trabajadores|dipendenti|lavoratori|funcionários|trabalhadores|"
-    r"сотрудников|рабочих|человек)(?![a-zа-я])",
+    r"|people|workers|employees|units|robots|tons|mw|gw|nm|gigawatts?|megawatts?|吉瓦|"
+    + "|".join(_EU_COUNTERS) + r")(?![a-zа-я])",
     re.IGNORECASE,
 )
 
