@@ -68,7 +68,6 @@ class TopicOptions:
     stuffing_ratio: float = 1.5
     spam_min_phrases: int = 2
     index: TermIndex = field(init=False, compare=False, repr=False)
-    probes: frozenset[str] = field(init=False, compare=False, repr=False)
     probe_pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
     latin_probes: tuple[str, ...] = field(init=False, compare=False, repr=False)
 
@@ -78,14 +77,13 @@ class TopicOptions:
         object.__setattr__(self, "index", TermIndex.of([r.sets[name] for r in self.rules for name in _LISTS]))
         # What any match of an alias must contain once spaces are gone: the whole alias for CJK and
         # Hangul (matched with any spacing), its longest word for Latin (matched word by word).
-        object.__setattr__(self, "probes", frozenset(
-            max(a.words, key=len) if a.compact.isascii() and a.words else a.compact
-            for r in self.rules for a in r.aliases))
+        probes = {max(a.words, key=len) if a.compact.isascii() and a.words else a.compact
+                  for r in self.rules for a in r.aliases}
         # CJK and Hangul probes in one alternation: the regex engine skips ahead on their first
         # characters, rare in a page. Latin probes start with common letters: plain substring tests.
         object.__setattr__(self, "probe_pattern", re.compile(
-            "|".join(re.escape(p) for p in sorted(self.probes, key=len, reverse=True) if not p.isascii()) or "(?!)"))
-        object.__setattr__(self, "latin_probes", tuple(sorted(p for p in self.probes if p.isascii())))
+            "|".join(re.escape(p) for p in sorted(probes, key=len, reverse=True) if not p.isascii()) or "(?!)"))
+        object.__setattr__(self, "latin_probes", tuple(sorted(p for p in probes if p.isascii())))
 
     def lists_in(self, text: Folded) -> set[tuple[int, str]]:
         """(rule position, list name) for each rule list with a term in the text."""
