@@ -101,9 +101,9 @@ def profile_of(claim: Claim | KnownClaim) -> _Profile:
     return _profile(claim.text, claim.entities, claim.tokens, claim.figures)
 
 
-def compare(claim: Claim, known: KnownClaim, options: NoveltyOptions, script: str | None = None) -> Match:
+def compare(claim: Claim, known: KnownClaim, options: NoveltyOptions) -> Match:
     a, b = profile_of(claim), profile_of(known)
-    cross = (script or a.script) != b.script
+    cross = a.script != b.script
     entities = tuple(sorted(a.entities & b.entities))
     same_actor = not a.actors.isdisjoint(b.actors)
     other_actors = bool(a.actors) and bool(b.actors) and not same_actor  # Apple's $500B is not OpenAI's
@@ -149,8 +149,7 @@ def compare(claim: Claim, known: KnownClaim, options: NoveltyOptions, script: st
 
 def decide(claim: Claim, known: Sequence[KnownClaim], options: NoveltyOptions) -> Decision:
     """``new``, ``repeat`` of the best-matching cluster, or ``new`` with the clusters it conflicts with."""
-    script = script_of(claim.text)
-    matches = [compare(claim, k, options, script) for k in known if k.topic == claim.topic]
+    matches = [compare(claim, k, options) for k in known if k.topic == claim.topic]
     repeats = sorted((m for m in matches if m.repeat), key=lambda m: m.score, reverse=True)
     if repeats:
         best = repeats[0]
