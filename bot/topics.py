@@ -67,6 +67,9 @@ class TopicOptions:
     stuffing_min_bare: int = 4
     stuffing_ratio: float = 1.5
     spam_min_phrases: int = 2
+    story_max_passages: int = 16  # paragraphs: a longer page is a list of stories or a feature; paragraphs decide
+    story_max_passage: int = 15   # sentences: a longer run without paragraph breaks is left to the chains
+    story_lead: int = 5           # sentences: a story whose lead names the topic is about it
     index: TermIndex = field(init=False, compare=False, repr=False)
     probe_pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
     latin_probes: tuple[str, ...] = field(init=False, compare=False, repr=False)
@@ -163,7 +166,7 @@ def match_topics(sents: list[Sentence], options: TopicOptions, title: str | None
         if mentions:
             salient, why = _salient(rule, sents, scan, mentions, title, options)
             if salient:
-                hits.extend(_attribute(rule, sents, scan, mentions, options))
+                hits.extend(_attribute(rule, sents, scan, mentions, title, options, story=not stuffed))
             else:
                 rejected.append(f"{rule.id}: {why}")
     topics = tuple(dict.fromkeys(h.topic for h in hits))
@@ -268,8 +271,8 @@ def _valid_mentions(rule: TopicRule, scan: _Scan, article: Folded, options: Topi
     return kept, why_not, stuffed
 
 
-def _attribute(rule: TopicRule, sents: list[Sentence], scan: _Scan, mentions: list[_Mention],
-               options: TopicOptions) -> list[TopicHit]:
+def _attribute(rule: TopicRule, sents: list[Sentence], scan: _Scan, mentions: list[_Mention], title: str | None,
+               options: TopicOptions, *, story: bool = True) -> list[TopicHit]:
     named: dict[int, list[str]] = {}
     for m in mentions:
         named.setdefault(m.sentence, []).append(m.alias.text)
@@ -280,7 +283,7 @@ def _attribute(rule: TopicRule, sents: list[Sentence], scan: _Scan, mentions: li
     # Sentences right after a naming sentence usually elaborate on it.
     for i in named:
         for j in range(i + 1, min(i + 1 + options.carry_after_alias, len(sents))):
-            if sents[j].passage == sents[i].passage and j not in named:
+            if sents[j].passage == sents[i].passage and j not in named and j not in scan.excluded:
                 inherited.setdefault(j, f"follows sentence {i} which names {rule.name}")
 
     for chain in _chains(sents, scan, set(named), options):
@@ -293,9 +296,69 @@ def _attribute(rule: TopicRule, sents: list[Sentence], scan: _Scan, mentions: li
                 why = f"related term {terms[0]!r} in a passage about {rule.name}" if terms else \
                     f"between related sentences of a passage that names {rule.name} (sentence {anchors[0]})"
                 inherited.setdefault(j, why)
+    if story:  # a keyword-stuffed page has no story to carry: only its real mentions count
+        for j, why in _story(rule, sents, scan, mentions, title, options).items():
+            if j not in named:
+                inherited.setdefault(j, why)
     out.extend(TopicHit(rule.id, j, "passage", why, tuple(scan.related.get(j, ())))
                for j, why in sorted(inherited.items()))
     return out
+
+
+def _story(rule: TopicRule, sents: list[Sentence], scan: _Scan, mentions: list[_Mention], title: str | None,
+           options: TopicOptions) -> dict[int, str]:
+    """The sentences of the story that is about the topic, wherever they stand in it.
+
+    News pages put each paragraph in its own block, and the plant's output two
+    paragraphs below the sentence that names the dark factory is still about it.
+    A page with headings carries one story per section. A story is about the
+    topic when its title or its lead names the topic, or when the topic is named
+    in a third of its paragraphs; then every paragraph of it belongs to the
+    topic, except one holding an exclude term, which has changed subject (the TV
+    series beside the data centre), and the rest of a paragraph after a turn such
+    as "Meanwhile" or "한편" that does not name the topic itself. What is not a compact story keeps to the
+    paragraph rules: a page of many short summaries (a list of other stories), or
+    text that runs on without paragraph breaks (a flattened forum post).
+    """
+    sectioned = any(s.section for s in sents)
+    stories: dict[int, list[Sentence]] = {}
+    for s in sents:
+        stories.setdefault(s.section if sectioned else 0, []).append(s)
+    in_title = bool(title) and any(a.search(fold(title or "")) for a in rule.aliases)
+    free = [m for m in mentions if not m.listed]
+    out: dict[int, str] = {}
+    for key, members in stories.items():
+        passages: dict[tuple[int, int], list[int]] = {}
+        turn = 0
+        for s in members:
+            if _TURN.match(s.text):
+                turn = s.index  # "Meanwhile, …": the paragraph goes on about something else
+            passages.setdefault((s.passage, turn if turn and sents[turn].passage == s.passage else 0),
+                                []).append(s.index)
+        if len(passages) > options.story_max_passages or \
+                max(len(p) for p in passages.values()) > options.story_max_passage:
+            continue
+        order = {s.index: n for n, s in enumerate(members)}
+        named = [order[m.sentence] for m in free if m.sentence in order]
+        if not named:
+            continue
+        covered = {p for p, indices in passages.items() if any(order[i] in named for i in indices)}
+        lead = min(named) < max(options.story_lead, len(members) / 3)
+        if not (lead or (in_title and key == min(stories)) or 3 * len(covered) >= len(passages)):
+            continue
+        why = f"in a story about {rule.name}"
+        for (passage, turn), indices in passages.items():
+            if any(i in scan.excluded for i in indices) or (turn and (passage, turn) not in covered):
+                continue
+            for i in indices:
+                out[i] = why
+    return out
+
+
+# Words that turn a paragraph to another subject, in the languages news about the topics is written in.
+_TURN = re.compile(r"^\W*(?:한편|이와\s*별도로|Meanwhile|Separately|In other news|Elsewhere|与此同时|另一方面|另外|一方|"
+                   r"Unterdessen|Indes|Par ailleurs|Parallèlement|Por otra parte|Mientras tanto|Enquanto isso|"
+                   r"Por outro lado|Между тем|Тем временем)\b", re.IGNORECASE)
 
 
 def _chains(sents: list[Sentence], scan: _Scan, named: set[int], options: TopicOptions) -> list[list[int]]:

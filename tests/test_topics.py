@@ -130,3 +130,36 @@ def test_prefilter_never_drops_a_labelled_on_topic_passage_and_skips_plain_off_t
             .read_text(encoding="utf-8").splitlines() if line.strip()]
     assert all(may_mention_any(r["text"], TOPICS) for r in rows if r["topics"])
     assert not may_mention_any("<html><body><p>코스피가 2% 올랐다. The index rose.</p></body></html>", TOPICS)
+
+
+def test_a_single_story_carries_its_topic_into_every_paragraph() -> None:
+    text = ("Kestrel Motors opened a dark factory in Ulsan on Monday.\n\n"
+            "The company said the site cost 420 billion won to build.\n\n"
+            "Its lines assemble 80,000 gearboxes a year with 30 technicians on call.")
+    hit = {h.sentence for h in match_topics(sentences(text), TOPICS).hits if h.topic == "dark_factory"}
+    assert hit == {0, 1, 2}
+
+
+def test_a_turn_of_subject_and_an_exclude_term_stay_out_of_the_story() -> None:
+    text = ("OpenAI is building Stargate data centers in Texas.\n\n"
+            "The first campus will draw 1.2 gigawatts.\n\n"
+            "Separately, MGM said the Stargate SG-1 reboot will cost $100 million per season.\n\n"
+            "Meanwhile, a bakery in Lyon sold 4,000 croissants.")
+    result = match_topics(sentences(text), TOPICS)
+    hit = {h.sentence for h in result.hits if h.topic == "stargate"}
+    assert hit == {0, 1}
+
+
+def test_generic_ai_words_are_no_context_for_an_ambiguous_alias() -> None:
+    text = "Stargate, the cross-chain protocol, said its token rose 20% as traders bet on AI coins."
+    assert match_topics(sentences(text), TOPICS).topics == ()
+    text = "Stargate, the bridge app, said its token rose 20% as traders piled into AI coins."
+    assert match_topics(sentences(text), TOPICS).topics == ()
+
+
+def test_a_long_page_of_summaries_keeps_to_the_paragraphs_that_name_the_topic() -> None:
+    other = [f"Firm number {i} reported revenue of {i + 3} billion won this quarter. Its shares rose {i}%."
+             for i in range(20)]
+    text = "\n\n".join(other[:2] + ["DeepSeek released a model that costs 3 dollars per hour to run."] + other[2:])
+    hit = {h.sentence for h in match_topics(sentences(text), TOPICS).hits if h.topic == "deepseek"}
+    assert hit == {4}
