@@ -77,3 +77,27 @@ def test_korean_datelines_are_read_timezone_aware() -> None:
     # forum style: two-digit year first, not 2018-05-25
     assert parse_dateline("작성자 Yeti 작성일25-05-18 16:47 조회1회", seoul) == datetime(2025, 5, 18, 16, 47, tzinfo=seoul)
     assert parse_dateline("2025년 1월 20일 오후 3:05", seoul) == datetime(2025, 1, 20, 15, 5, tzinfo=seoul)
+
+
+@pytest.mark.parametrize(("text", "value", "unit", "kind"), [
+    ("the line turns out 3 million scooters a year", 3e6, "scooter", "count"),
+    ("연구소 건물 5동을 짓는다", 5, "buildings", "count"),
+    ("MATH 시험에서 88.2점을 받았다", 88.2, "points", "count"),
+    ("출력 토큰 100만 개당 9센트", 0.09, "USD", "money"),
+    ("a 256K tokens window", 256000, "token", "count"),
+    ("工厂年产500万台空调", 5e6, "units", "count"),
+    ("2026년 3월 4일 공개", 304, "month-day", "date"),
+    ("9月12日发布", 912, "month-day", "date"),
+    ("on March 4 the firm said", 304, "month-day", "date"),
+    ("the lab was founded in 2016", 2016, "year", "date"),
+    ("cuenta con 7 líneas de montaje", 7, "línea", "count"),
+])
+def test_figures_in_the_forms_news_writes_them(text: str, value: float, unit: str, kind: str) -> None:
+    assert any(f.kind == kind and f.unit == unit and abs(f.value - value) <= 1e-9 * max(1, value)
+               for f in figures(text)), figures(text)
+
+
+@pytest.mark.parametrize("text", ["Q7 대비 성능이 좋다", "R2 개발에 착수했다", "the K9 chip", "its X300 accelerator",
+                                  "Kirin 9010S chips", "GPT-5o answers", "Llama-4 weights"])
+def test_names_with_digits_are_not_figures(text: str) -> None:
+    assert not [f for f in figures(text) if f.kind != "date"], figures(text)

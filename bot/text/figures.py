@@ -28,7 +28,9 @@ _COUNTERS = {
     "units": "units", "robots": "units", "台": "units", "个": "items", "家": "sites", "층의": "layers",
     "tons": "tons", "吨": "tons", "메가와트": "MW", "mw": "MW", "gw": "GW", "기가와트": "GW", "兆瓦": "MW",
     "gigawatt": "GW", "gigawatts": "GW", "megawatt": "MW", "megawatts": "MW", "吉瓦": "GW",
-    "나노": "nm", "nm": "nm",
+    "나노": "nm", "nm": "nm", "동": "buildings", "점": "points", "척": "ships", "개국": "countries", "개사": "companies",
+    "가지": "kinds", "部": "units", "座": "sites", "条": "lines", "款": "models", "辆": "vehicles", "颗": "items",
+    "社": "companies", "件": "cases", "か所": "sites", "カ所": "sites",
 }
 # Counters written in languages that group thousands with a dot: 1.000 Mitarbeiter is a thousand, 1.125 GW is not.
 _EU_COUNTERS = {
@@ -58,12 +60,51 @@ _RANK = re.compile(rf"(?P<num>{_NUM})\s*(?:위|등|位)(?![a-z])|(?:no\.|number)
 _YEAR = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:년|年)")
 _DURATION = re.compile(rf"(?P<num>{_NUM})\s*(?P<u>년|개월|주|일|시간|years?|months?|weeks?|days?|hours?|天|个月|小时|周)"
                        r"\s*(?:간|동안|에 걸쳐|연속|이내|만에)?", re.IGNORECASE)
+# A Korean counter ends the word or takes a particle: 1000만대를, 8동 규모. "V3 대비" and "R1 개발" are not counts.
+_KO_COUNTER_END = r"(?=$|[^\uac00-\ud7a3]|[를을가이의에로와과는은도씩당째나만까])"
 _COUNT = re.compile(
-    rf"(?P<num>{_NUM})\s*(?P<big>[만억천])?\s*(?P<unit>명|개|대|곳|건|종|층|톤|메가와트|기가와트|나노|人|名|台|个|家|吨|兆瓦"
+    rf"(?<![A-Za-z\-])(?P<num>{_NUM})\s*(?P<big>[만억천]|万|萬|亿|億)?\s*(?P<unit>개국|개사|가지|명|개|대|곳|건|종|층|동|점|척|톤|"
+    r"메가와트|기가와트|나노|人|名|台|个|家|部|座|条|款|辆|颗|吨|兆瓦|社|件|か所|カ所"
     r"|people|workers|employees|units|robots|tons|mw|gw|nm|gigawatts?|megawatts?|吉瓦|"
-    + "|".join(_EU_COUNTERS) + r")(?![a-zа-я])",
+    + "|".join(_EU_COUNTERS) + r")(?![a-zа-я])" + _KO_COUNTER_END,
     re.IGNORECASE,
 )
+# Counts written with their noun: "10 million phones", "2,048 chips", "64K tokens", "11 líneas".
+_NOUN_COUNT = re.compile(
+    rf"(?<![\w.$€£¥₩\-])(?P<num>{_NUM})\s*(?P<big>thousand|million|billion|trillion|[kmb](?![a-z]))?\s*"
+    r"(?P<noun>[a-zà-ÿа-я][a-zà-ÿа-я\-]{2,})\b",
+    re.IGNORECASE,
+)
+_NOT_NOUNS = {
+    "of", "to", "in", "and", "the", "for", "percent", "per", "cent", "and", "or", "year", "years", "month", "months",
+    "week", "weeks", "day", "days", "hour", "hours", "minutes", "seconds", "times", "fold", "dollars", "dollar",
+    "euros", "euro", "yuan", "won", "yen", "usd", "eur", "cny", "rmb", "krw", "jpy", "million", "billion",
+    "thousand", "trillion", "a.m", "p.m", "am", "pm", "gmt", "utc", "kst", "est", "from", "with", "was", "were",
+    "are", "is", "has", "had", "have", "that", "this", "will", "would", "at", "on", "by", "as", "than", "more",
+    "less", "over", "under", "up", "de", "des", "du", "la", "le", "les", "et", "en", "el", "los", "las", "y", "e",
+    "do", "da", "dos", "das", "und", "der", "die", "das", "den", "mil", "millones", "milhões", "millions", "milliards",
+    "milliarden", "millionen", "miliardi", "milioni", "bilhões", "mrd", "mio", "млн", "млрд", "трлн", "года", "году",
+    "год", "лет", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+}
+_CENTS = re.compile(rf"(?<![\w.])(?P<num>{_NUM})\s*(?:센트|cents?\b|¢|美分)", re.IGNORECASE)
+_MONTHS = {m: i for i, names in enumerate((
+    "jan january janvier enero janeiro januar gennaio", "feb february février febrero fevereiro februar febbraio",
+    "mar march mars marzo março märz", "apr april avril abril aprile", "may mai mayo maio maggio",
+    "jun june juin junio junho juni giugno", "jul july juillet julio julho juli luglio",
+    "aug august août agosto", "sep sept september septembre septiembre setembro settembre",
+    "oct october octobre octubre outubro oktober ottobre", "nov november novembre noviembre novembro",
+    "dec december décembre diciembre dezembro dezember dicembre"), start=1) for m in names.split()}
+_MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DAY_DATE = re.compile(
+    r"(?<!\d)(?P<m>1[0-2]|0?[1-9])\s*(?:월|月)\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*(?:일|日|号)"
+    rf"|\b(?P<mn>{_MONTH_NAME})\.?\s+(?P<dn>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?\b(?!\s*(?:%|percent))"
+    rf"|(?<!\d)(?P<dn2>3[01]|[12]\d|0?[1-9])(?:er|º)?\s+(?:de\s+)?(?P<mn2>{_MONTH_NAME})\b",
+    re.IGNORECASE,
+)
+_BARE_YEAR = re.compile(r"(?<![\d,.$€£¥₩\-])(?P<y>(?:19[5-9]|20[0-4])\d)(?![\d%,.]\d|\d|\s*(?:%|년|年))")
+# Names with digits are names: R1, V3, H20, B200, GPT-4o, Ascend 910C, Llama-3.1. Masked before any figure is read.
+_MODEL_NAME = re.compile(r"(?<![\w$€£¥₩])[A-Za-z]{1,12}-?\d+(?:\.\d+)?[A-Za-z]{0,3}\b|(?<![\w.,])\d{2,4}[A-Z]{1,2}\b")
+_UNIT_SUFFIX = re.compile(r"\d(?:K|M|B|T|GW|MW|KW|NM|GB|TB|X|BN|MN|TN|W|G)$", re.IGNORECASE)
 
 
 # European languages: big-number words, currencies and the decimal comma (5,6 milioni = 5.6 million).
@@ -144,8 +185,13 @@ def figures(text: str) -> tuple[Figure, ...]:
     folded = unicodedata.normalize("NFKC", text)
     # "one gigawatt", "two billion dollars": spelled-out small numbers become digits first.
     folded = _WORD_NUMBER.sub(lambda m: str(_WORD_NUMBERS[m.group(1).lower()]), folded)
+    # Model names keep their place (contexts are read around positions) but lose their digits.
+    folded = _MODEL_NAME.sub(lambda m: m.group(0) if _UNIT_SUFFIX.search(m.group(0)) and m.group(0)[0].isdigit()
+                             else re.sub(r"\d", "#", m.group(0)), folded)
     for m in _HALF.finditer(folded):
         add(m, 0.5 * _EN_BIG[m.group("big").lower()], _CURRENCY.get(m.group("unit").lower(), "USD"), "money")
+    for m in _CENTS.finditer(folded):
+        add(m, _to_float(m.group("num")) / 100, "USD", "money")
     for m in _ZH_AMOUNT.finditer(folded):
         big = _ZH_BIG.get(m.group("big") or "", 1)
         add(m, _to_float(m.group("num")) * big, _CURRENCY[m.group("unit")], "money")
@@ -187,11 +233,15 @@ def figures(text: str) -> tuple[Figure, ...]:
         elif not re.match(r"\s*(?:명|개|대|곳|건|종|층|톤)", folded[m.end():]):
             add(m, value, "", "number")
     for m in _COUNT.finditer(folded):
-        big = {"만": 1e4, "억": 1e8, "천": 1e3}.get(m.group("big") or "", 1)
+        big = {"만": 1e4, "억": 1e8, "천": 1e3, "万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8}.get(m.group("big") or "", 1)
         num = m.group("num")
         european = m.group("unit").lower() in _EU_COUNTERS
         value = _eu_float(num) if european and re.fullmatch(r"\d{1,3}(?:\.\d{3})+", num) else _to_float(num)
         add(m, value * big, _COUNTERS[m.group("unit").lower()], "count")
+    for m in _DAY_DATE.finditer(folded):
+        month = int(m.group("m")) if m.group("m") else _MONTHS[(m.group("mn") or m.group("mn2")).lower()]
+        day = int(m.group("d") or m.group("dn") or m.group("dn2"))
+        add(m, month * 100 + day, "month-day", "date")
     for m in _DURATION.finditer(folded):
         unit = m.group("u").lower().rstrip("s")
         unit = {"년": "year", "개월": "month", "주": "week", "일": "day", "시간": "hour", "天": "day", "个月": "month",
@@ -201,4 +251,12 @@ def figures(text: str) -> tuple[Figure, ...]:
         u = m.group("u").lower()
         unit = next((v for k, v in _EU_DURATION_UNIT.items() if u.startswith(k)), "day")
         add(m, _eu_float(m.group("num")), unit, "duration")
+    for m in _NOUN_COUNT.finditer(folded):
+        noun = m.group("noun").lower()
+        if noun in _NOT_NOUNS or noun in _CURRENCY or noun in _EU_BIG:
+            continue
+        big = _EN_BIG.get((m.group("big") or "").lower(), 1)
+        add(m, _to_float(m.group("num")) * big, noun.rstrip("s") if len(noun) > 4 else noun, "count")
+    for m in _BARE_YEAR.finditer(folded):
+        add(m, float(m.group("y")), "year", "date")
     return tuple(found)
