@@ -106,7 +106,8 @@ def compare(claim: Claim, known: KnownClaim, options: NoveltyOptions) -> Match:
     cross = a.script != b.script
     entities = tuple(sorted(a.entities & b.entities))
     same_actor = not a.actors.isdisjoint(b.actors)
-    other_actors = bool(a.actors) and bool(b.actors) and not same_actor  # Apple's $500B is not OpenAI's
+    # Apple's $500B is not OpenAI's; across languages the names read differ too much to tell.
+    other_actors = bool(a.actors) and bool(b.actors) and not same_actor and not cross
     union = len(a.tokens | b.tokens)
     words = len(a.tokens & b.tokens) / union if a.tokens and b.tokens else 0.0
     canon = a.canon & b.canon
@@ -124,17 +125,30 @@ def compare(claim: Claim, known: KnownClaim, options: NoveltyOptions) -> Match:
 
     shared: list[str] = []
     conflicting: list[str] = []
+    unmatched_a: list[tuple[Figure, frozenset[str]]] = []
+    matched_b: set[int] = set()
     for f, f_context, f_measures in a.figures:
-        for g, g_context, g_measures in b.figures:
+        comparable = False
+        for n, (g, g_context, g_measures) in enumerate(b.figures):
             if g.kind != f.kind or g.unit != f.unit:
                 continue
             if f_measures and g_measures and f_measures.isdisjoint(g_measures):
                 continue  # 1.2조 원 of profit is not 1.2조 원 of investment
-            same_measure = not f_context.isdisjoint(g_context)
             if _close(f.value, g.value, options.same_value):
-                if not other_actors and (same_measure or same_subject):
+                comparable = True
+                matched_b.add(n)
+                if not other_actors and (not f_context.isdisjoint(g_context) or same_subject or cross):
                     shared.append(f"{f.text} = {g.text}")
-            elif not _close(f.value, g.value, options.conflict_value) and same_measure and not other_actors:
+        if not comparable:
+            unmatched_a.append((f, f_context))
+    # A figure conflicts only when neither claim states the other's value: a claim that gives
+    # both 2,000원 and 1,000원 restates one that gives both, whatever their order.
+    for f, f_context in unmatched_a:
+        for n, (g, g_context, _) in enumerate(b.figures):
+            if n in matched_b or g.kind != f.kind or g.unit != f.unit:
+                continue
+            if not _close(f.value, g.value, options.conflict_value) and not f_context.isdisjoint(g_context) \
+                    and not other_actors:
                 conflicting.append(f"{f.text} vs {g.text}")
     if shared and not conflicting:
         repeat = True

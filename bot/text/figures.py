@@ -56,7 +56,7 @@ _HALF = re.compile(r"half\s+a\s+(?P<big>trillion|billion|million)\s+(?P<unit>dol
 _PERCENT = re.compile(rf"(?P<num>{_NUM})\s*(?:%|％|퍼센트|percent\b|per cent\b)|百分之(?P<zh>{_NUM})", re.IGNORECASE)
 _MULTIPLE = re.compile(rf"(?P<num>{_NUM})\s*(?:배|倍|x\b|×|times\b|-fold\b|fold\b)", re.IGNORECASE)
 _FRACTION = re.compile(rf"(?P<den>{_NUM})\s*분의\s*(?P<nom>{_NUM})|(?P<zden>{_NUM})\s*分之\s*(?P<znom>{_NUM})")
-_RANK = re.compile(rf"(?P<num>{_NUM})\s*(?:위|등|位)(?![a-z])|(?:no\.|number)\s*(?P<en>{_NUM})\b", re.IGNORECASE)
+_RANK = re.compile(rf"(?P<num>{_NUM})\s*(?:위(?!안)|등|位)(?![a-z])|(?:no\.|number)\s*(?P<en>{_NUM})\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:년|年)")
 _DURATION = re.compile(rf"(?P<num>{_NUM})\s*(?P<u>년|개월|주|일|시간|years?|months?|weeks?|days?|hours?|天|个月|小时|周)"
                        r"\s*(?:간|동안|에 걸쳐|연속|이내|만에)?", re.IGNORECASE)
