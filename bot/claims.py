@@ -30,7 +30,7 @@ _ATTRIBUTION = re.compile(
     # de, fr, es, pt, it, ru, ja, vi, id: "according to", "said", "announced"
     r"\b(?:laut|zufolge|sagte|teilte\s+mit|kündigte|selon|d'après|a\s+(?:déclaré|annoncé|indiqué)|según|dijo|afirmó|"
     r"anunció|informó|de\s+acordo\s+com|disse|afirmou|anunciou|stando\s+a|ha\s+(?:dichiarato|annunciato)|menurut|"
-    r"mengatakan)\b|"
+    r"mengatakan)\b|^\W*(?:Segundo|Según)\s+[A-Z]|"
     r"по\s+данным|по\s+словам|заявил|сообщил|объявил|によると|と発表|と述べ|theo\s|cho\s+biết|công\s+bố",
     re.IGNORECASE,
 )
@@ -45,7 +45,7 @@ _DECLARATIVE_END = re.compile(r"(?:다|니다|요|。|\.)[\"'”’」』)]*\s*$
 _AGAINST = (
     (re.compile(r"[?？]\s*[\"'”’]?\s*$"), -3.0, "question"),
     (re.compile(r"[!！]\s*[\"'”’]?\s*$"), -2.0, "exclamation"),
-    (re.compile(r"(?:입니다|이었습니다|였습니다)\.?\s*$"), -0.5, "sign-off style"),
+    (re.compile(r"^.{0,30}(?:입니다|이었습니다|였습니다)\.?\s*$"), -0.5, "sign-off style"),
     (re.compile(r"^(?:안녕하|감사합니다|지금까지|이상\s|thank you|thanks for|hello)", re.IGNORECASE), -3.0, "greeting"),
     (re.compile(r"것\s*같|생각한다|생각합니다|두렵다|해야\s*한다|해야\s*합니다|바란다|\bI think\b|\bshould\b|"
                 r"\bin my view\b|我认为|应该", re.IGNORECASE), -1.5, "opinion"),
@@ -62,6 +62,9 @@ class ClaimOptions:
     threshold: float = 1.5
     max_chars: int = 600
     min_chars: int = 12
+    max_per_article: int = 10    # claims kept per article and topic, the most check-worthy first
+    key_claims: int = 3         # of those, the key claims a digest shows first
+    lead_bonus: float = 0.5     # news states its main facts first
     lexicon: Lexicon = field(default_factory=Lexicon)
 
 
@@ -149,7 +152,10 @@ def score_sentence(text: str, topic_terms: tuple[str, ...] = ()) -> tuple[float,
             score += 1.0
             reasons.append(f"{term} is the subject")
             break
+    attributed = "attribution" in reasons
     for pattern, weight, label in _AGAINST:
+        if label == "opinion" and attributed:
+            continue  # who said what is checkable, whatever they said
         if pattern.search(text):
             score += weight
             reasons.append(label)
@@ -192,4 +198,33 @@ def find_claims(sents: list[Sentence], topics: TopicResult, options: ClaimOption
             entities += _actors_before(sents, hit.sentence, options.lexicon)
         claims.append(Claim(topic=hit.topic, text=text, sentence=hit.sentence, score=round(score, 2), figures=figs,
                             entities=entities, tokens=tokens, reasons=tuple(reasons) + (hit.why,)))
-    return claims
+    return rank_claims(claims, options, set(named))
+
+
+def rank_claims(claims: list[Claim], options: ClaimOptions, named: set[tuple[str, int]] | None = None) -> list[Claim]:
+    """Each topic's claims ranked by score, the lead's first on a tie; only the best few kept.
+
+    A long article states many checkable things; the analyst needs its main facts,
+    and news puts those first. Sentences that name the topic themselves are always
+    kept (a page of several stories names it in each); the cap falls on the rest,
+    and grows with the number of naming sentences.
+    """
+    named = named or set()
+    out: list[Claim] = []
+    for topic in dict.fromkeys(c.topic for c in claims):
+        mine = [c for c in claims if c.topic == topic]
+        lead = min(c.sentence for c in mine)
+        ranked = sorted(mine, key=lambda c: (-(c.score + (options.lead_bonus if c.sentence - lead < 3 else 0.0)),
+                                             c.sentence))
+        naming = sum((topic, c.sentence) in named for c in ranked)
+        # A page that names the topic again and again (several stories) earns a sentence beside each.
+        room = max(options.max_per_article, 2 * naming) - naming
+        kept = []
+        for c in ranked:
+            if (topic, c.sentence) in named:
+                kept.append(c)
+            elif room:
+                kept.append(c)
+                room -= 1
+        out.extend(replace(c, rank=n, key=n < options.key_claims) for n, c in enumerate(kept))
+    return sorted(out, key=lambda c: (c.sentence, c.topic))

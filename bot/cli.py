@@ -19,7 +19,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import __version__
-from .claims import score_sentence
+from .claims import find_claims, score_sentence
 from .config import SEEDS_DIR, Settings, load_settings
 from .delivery import Notifier
 from .delivery.console import ConsoleNotifier
@@ -432,13 +432,19 @@ def topics_test(text: str | None, file: Path | None, topics_path: Path | None, c
     by_sentence: dict[int, list[Any]] = {}
     for hit in result.hits:
         by_sentence.setdefault(hit.sentence, []).append(hit)
-    threshold = settings.claim_options.threshold
+    # The pipeline's own claim finder, so what is shown here is what replay and the service decide.
+    found = {(c.topic, c.sentence): c for c in find_claims(sents, result, settings.claim_options)}
     for index, hits in sorted(by_sentence.items()):
         click.echo(f"\n[{index}] {sents[index].text}")
         for hit in hits:
-            score, reasons, _ = score_sentence(sents[index].text, hit.terms if hit.how == "alias" else ())
-            verdict = "claim" if score >= threshold else "not a claim"
-            click.echo(f"    {hit.topic}: {hit.how} ({hit.why}); {verdict}, score {score:.1f}: {', '.join(reasons)}")
+            claim = found.get((hit.topic, index))
+            if claim is not None:
+                verdict = f"claim #{claim.rank + 1}{' (key)' if claim.key else ''}, score {claim.score:.1f}: " \
+                          + ", ".join(claim.reasons[:-1])
+            else:
+                score, reasons, _ = score_sentence(sents[index].text, hit.terms if hit.how == "alias" else ())
+                verdict = f"not a claim, score {score:.1f}: {', '.join(reasons) or 'nothing checkable'}"
+            click.echo(f"    {hit.topic}: {hit.how} ({hit.why}); {verdict}")
 
 
 # --- digest, run, feeds ---------------------------------------------------------------------

@@ -129,6 +129,8 @@ class Claim:
     entities: tuple[str, ...]
     tokens: tuple[str, ...]
     reasons: tuple[str, ...] = ()
+    rank: int = 0        # 0 is the article's most check-worthy claim on this topic
+    key: bool = False    # one of the article's key claims: the digest shows these first
 
 
 @dataclass(frozen=True, slots=True)

@@ -207,3 +207,16 @@ def test_odd_documents_keep_the_schema_and_never_crash(tmp_path: Path) -> None:
             assert CLAIM_KEYS <= set(claim)
             assert not any(ch in claim["text"] for ch in "\x00\x1b\u202e")
     assert "Traceback" not in result.output
+
+
+def test_topics_test_shows_exactly_the_claims_replay_flags(tmp_path: Path) -> None:
+    text = ("Kestrel Motors opened a dark factory in Ulsan on Monday.\n\n"
+            "The company said the site cost 420 billion won and runs 300 robots.\n\n"
+            "Would you work there? Nobody knows!\n\n"
+            "Its lines assemble 80,000 gearboxes a year, the firm's chief executive Mina Cho said.")
+    replayed = run(["replay", "-"], json.dumps({"url": "https://k.example/1", "text": text}) + "\n")
+    flagged = {c["text"] for c in json.loads(replayed.output.splitlines()[0])["claims"]}
+    shown = run(["topics", "test", text]).output
+    said_claim = {line.strip()[1:].split("] ", 1)[1] for line, verdict in zip(shown.splitlines(), shown.splitlines()[1:])
+                  if line.startswith("[") and "; claim #" in verdict}
+    assert flagged and said_claim == flagged
