@@ -71,7 +71,7 @@ def main() -> None:
 
 def measure(label: str, docs: list[tuple[str, str]], rounds: int, targeted: bool = True) -> None:
     settings = load_settings()
-    ctx = Context(extract=settings.extract_options, topics=settings.topics, claims=settings.claim_options)
+    ctx = settings.context()
     now = datetime(2025, 2, 7, tzinfo=UTC)
 
     def bare() -> None:

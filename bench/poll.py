@@ -96,7 +96,7 @@ def main() -> None:
     sequential = time.perf_counter() - start
 
     settings = load_settings()
-    ctx = Context(extract=settings.extract_options, topics=settings.topics, claims=settings.claim_options)
+    ctx = settings.context()
     clock_now = [datetime(2025, 2, 7, tzinfo=UTC)]
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(f"sqlite:///{tmp}/poll.db")

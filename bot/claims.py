@@ -10,17 +10,10 @@ Every score comes with its reasons so ``claimbot topics test`` can show them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from .models import Claim, Figure, Sentence, TopicResult
-from .text import (
-    Folded,
-    Lexicon,
-    content_tokens,
-    figures,
-    is_section_heading,
-    normalize,
-)
+from .text import figures, is_section_heading, named_entities, normalize
 
 _ATTRIBUTION = re.compile(
     r"밝혔|전해졌|전해지|파악됐|파악되|분석이\s*나왔|분석이\s*나온|분석(?:이)?다|알려졌|알려진|보도했|전했|말했|발표했|"
@@ -51,8 +44,6 @@ _AGAINST = (
                 r"\bin my view\b|我认为|应该", re.IGNORECASE), -1.5, "opinion"),
     (re.compile(r"(?:네요|겠죠|죠|군요|ㅋ|ㅎㅎ)\.?\s*$"), -1.0, "conversational"),
 )
-_LATIN_NAME = re.compile(r"(?<![A-Za-z])(?:[A-Z][A-Za-z0-9&.\-]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)")
-_QUOTED = re.compile(r"[‘'“\"]([^’'”\"]{2,30})[’'”\"]")
 _SUBJECT_PARTICLE = re.compile(r"^(?:은|는|이|가|도|의\s|'s\s|\s+(?:is|was|has|had|will|said|says)\b|"
                                r"(?:可|已|将|在|正|是|的|已经|实现|生产|发布|宣布|表示|称))")
 
@@ -65,56 +56,6 @@ class ClaimOptions:
     max_per_article: int = 10    # claims kept per article and topic, the most check-worthy first
     key_claims: int = 3         # of those, the key claims a digest shows first
     lead_bonus: float = 0.5     # news states its main facts first
-    lexicon: Lexicon = field(default_factory=Lexicon)
-
-
-# Acronyms too common to say who a claim is about.
-_GENERIC = {"ai", "ceo", "cfo", "cto", "coo", "it", "ipo", "gdp", "llm", "llms", "gpu", "gpus", "cpu", "ev", "evs",
-            "ict", "r&d", "m&a", "etf", "esg", "vr", "ar", "5g", "6g", "pc", "tv", "sns", "api", "app",
-            "mw", "gw", "kw", "nm", "gb", "tb", "usd", "krw", "cny"}
-
-
-def fingerprint(text: str, topic: str, aliases: tuple[str, ...], figs: tuple[Figure, ...], lexicon: Lexicon
-                ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Figure, ...]]:
-    """Entities, words and figures for the novelty engine, in language-neutral ids where the lexicon knows them.
-
-    Entities: lexicon ids (이탈리아 -> @italy for places, 오픈AI -> openai), other Latin and
-    quoted names as written, and ``topic:<id>`` when the sentence names its topic. Words:
-    content tokens plus ``~concept`` ids (차단 -> ~block). Each figure's context gains the
-    concepts around it, so "$500 billion to invest" meets "5000억 달러를 투자".
-    """
-    folded = Folded.of(text)
-    skip = {normalize(a).replace(" ", "") for a in aliases}
-    entities = tuple(dict.fromkeys(lexicon.entities_in(folded) + _other_names(text, lexicon, skip)
-                                   + ([f"topic:{topic}"] if aliases else [])))
-    tokens = tuple(sorted(set(content_tokens(text)) | set(lexicon.concepts_in(folded))))
-    enriched = tuple(replace(f, context=f.context + tuple(lexicon.concepts_in(Folded.of(_window(text, f.text)))))
-                     for f in figs)
-    return entities, tokens, enriched
-
-
-def _other_names(text: str, lexicon: Lexicon, skip: set[str] | frozenset[str] = frozenset()) -> list[str]:
-    """Latin and quoted names the lexicon does not already cover, less generic acronyms."""
-    return [e for e in named_entities(text)
-            if e not in _GENERIC and e.replace(" ", "") not in lexicon.names and e.replace(" ", "") not in skip]
-
-
-def _actors_before(sents: list[Sentence], index: int, lexicon: Lexicon) -> tuple[str, ...]:
-    """Who "the companies" or "양사" are: the actors of the nearest earlier sentence of the passage
-    that names some. A crude coreference, enough to tell OpenAI's $500B from Apple's."""
-    for j in range(index - 1, max(-1, index - 3), -1):
-        if sents[j].passage != sents[index].passage:
-            break
-        actors = [e for e in lexicon.entities_in(Folded.of(sents[j].text)) if not e.startswith("@")]
-        actors += _other_names(sents[j].text, lexicon)
-        if actors:
-            return tuple(dict.fromkeys(actors))
-    return ()
-
-
-def _window(text: str, figure: str) -> str:
-    at = text.find(figure)
-    return text if at < 0 else text[max(0, at - 40):at + len(figure) + 30]
 
 
 def score_sentence(text: str, topic_terms: tuple[str, ...] = ()) -> tuple[float, list[str], tuple[Figure, ...]]:
@@ -122,13 +63,17 @@ def score_sentence(text: str, topic_terms: tuple[str, ...] = ()) -> tuple[float,
     score = 0.0
     reasons: list[str] = []
     figs = figures(text)
-    strong = [f for f in figs if f.kind not in ("date", "duration")]
+    strong = [f for f in figs if f.strong]
+    dated = [f for f in figs if f.kind in ("date", "duration")]
     if strong:
         score += 2.0
         reasons.append("figure " + ", ".join(f.text for f in strong[:3]))
-    elif figs:
+    elif dated:
         score += 1.0
-        reasons.append("date or duration " + figs[0].text)
+        reasons.append("date or duration " + dated[0].text)
+    elif figs:
+        score += 0.5
+        reasons.append("number " + figs[0].text)
     if _ATTRIBUTION.search(text):
         score += 1.5
         reasons.append("attribution")
@@ -165,13 +110,6 @@ def score_sentence(text: str, topic_terms: tuple[str, ...] = ()) -> tuple[float,
     return score, reasons, figs
 
 
-def named_entities(text: str, topic_terms: tuple[str, ...] = ()) -> list[str]:
-    found = [normalize(t) for t in topic_terms]
-    found += [m.group(0).casefold() for m in _LATIN_NAME.finditer(text)]
-    found += [normalize(m.group(1)) for m in _QUOTED.finditer(text) if len(m.group(1).split()) <= 4]
-    return list(dict.fromkeys(f.strip() for f in found if f.strip()))
-
-
 def find_claims(sents: list[Sentence], topics: TopicResult, options: ClaimOptions) -> list[Claim]:
     """Score every topic sentence and keep those above the threshold, once per topic and text."""
     claims: list[Claim] = []
@@ -193,11 +131,10 @@ def find_claims(sents: list[Sentence], topics: TopicResult, options: ClaimOption
         if score < options.threshold:
             continue
         seen.add(key)
-        entities, tokens, figs = fingerprint(text, hit.topic, terms, figs, options.lexicon)
-        if not [e for e in entities if not e.startswith(("@", "topic:"))]:
-            entities += _actors_before(sents, hit.sentence, options.lexicon)
+        before = sents[hit.sentence - 1] if hit.sentence else None
         claims.append(Claim(topic=hit.topic, text=text, sentence=hit.sentence, score=round(score, 2), figures=figs,
-                            entities=entities, tokens=tokens, reasons=tuple(reasons) + (hit.why,)))
+                            reasons=tuple(reasons) + (hit.why,), names_topic=bool(terms),
+                            before=before.text if before and before.passage == sentence.passage else ""))
     return rank_claims(claims, options, set(named))
 
 

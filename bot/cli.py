@@ -67,8 +67,7 @@ def _now() -> datetime:
 
 
 def build_context(settings: Settings) -> Context:
-    return Context(extract=settings.extract_options, topics=settings.topics, claims=settings.claim_options,
-                   retention_days=settings.bot.limits.retention_days)
+    return settings.context()
 
 
 def digest_options(settings: Settings) -> DigestOptions:

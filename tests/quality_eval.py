@@ -24,7 +24,7 @@ def squash(text: str) -> str:
 
 
 def context_of(settings: Settings) -> Context:
-    return Context(extract=settings.extract_options, topics=settings.topics, claims=settings.claim_options)
+    return settings.context()
 
 
 @dataclass

@@ -16,7 +16,7 @@ import pytest
 
 from bot.delivery.slack import SlackNotifier, WebhookNotifier
 from bot.digest import DigestOptions, build_digest, escape, render_text
-from bot.models import Article, Claim, Decision
+from bot.models import Article, Claim, Decision, Fingerprint
 from bot.pipeline import send_digest
 from bot.store import Store
 
@@ -44,8 +44,8 @@ def fill(store: Store, texts: list[str], topic: str = "deepseek") -> None:
             url = f"https://news.example/{i}"
             aid, _ = repo.save_article(Article(url, "t", NOW, "News", None, "b"), url, topics=[topic], spam=False,
                                        spam_reason=None, now=NOW)
-            repo.save_claims(aid, [(Claim(topic, text, 0, 3.0, (), (), ()), Decision("new", f"{topic}{i}"), [])],
-                             url=url, outlet="News", now=NOW)
+            repo.save_claims(aid, [(Claim(topic, text, 0, 3.0, ()), Decision("new", f"{topic}{i}"),
+                                    Fingerprint(topic, "latin", False, ()), [])], url=url, outlet="News", now=NOW)
 
 
 @pytest.fixture
@@ -196,8 +196,9 @@ def test_a_claim_repeated_elsewhere_shows_how_many_outlets_and_why(slack: FakeSl
             decision = Decision("new" if i == 0 else "repeat", "sg1",
                                 why="repeats cluster sg1; same figures: $500 billion = $500 billion; same entities: "
                                     "openai; word overlap 0.20")
-            repo.save_claims(aid, [(Claim("stargate", f"OpenAI will invest $500 billion ({outlet}).", 0, 3.0, money,
-                                          ("openai",), ()), decision, [])], url=url, outlet=outlet, now=NOW)
+            repo.save_claims(aid, [(Claim("stargate", f"OpenAI will invest $500 billion ({outlet}).", 0, 3.0, money),
+                                    decision, Fingerprint("stargate", "latin", False, money, ("openai",)), [])],
+                             url=url, outlet=outlet, now=NOW)
     assert send_digest(store, notifier(slack), NAMES, NOW).error is None
     posted = json.dumps(slack.posts(), ensure_ascii=False)
     assert "+2 outlets" in posted and "same figures: $500 billion" in posted

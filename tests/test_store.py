@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import inspect
 
-from bot.models import Article, Claim, Decision, Figure
-from bot.novelty import NoveltyOptions, retrieval_keys
+from bot.models import Article, Claim, Decision, Figure, Fingerprint
+from bot.novelty import NoveltyOptions, fingerprint, keys
 from bot.store import Store
 from bot.store.schema import metadata
 
@@ -20,8 +20,11 @@ def article(url: str, outlet: str = "Daily") -> Article:
 
 def claim(text: str = "OpenAI will invest $500 billion in Stargate.") -> Claim:
     return Claim(topic="stargate", text=text, sentence=0, score=3.0,
-                 figures=(Figure(5e11, "USD", "money", "$500 billion", ("invest",)),),
-                 entities=("openai", "topic:stargate"), tokens=("invest", "openai", "stargate"))
+                 figures=(Figure(5e11, "USD", "money", "$500 billion", ("invest",)),), names_topic=True)
+
+
+def fp(c: Claim) -> Fingerprint:
+    return fingerprint(c, NoveltyOptions(), b"\x01" * 8)
 
 
 def test_migrations_create_every_table_the_code_uses(db_url: str) -> None:
@@ -58,25 +61,27 @@ def test_an_article_is_stored_once_per_canonical_url(db_url: str) -> None:
 def test_claims_flow_from_pending_to_posted_and_survive_a_restart(db_url: str) -> None:
     store = Store.open(db_url)
     c = claim()
-    keys = retrieval_keys(c, NoveltyOptions())
+    keys_ = keys(fp(c), NoveltyOptions())
     with store.transaction() as repo:
         a1, _ = repo.save_article(article("https://a.example/1", "A"), "https://a.example/1", topics=["stargate"],
                                   spam=False, spam_reason=None, now=NOW)
-        [first] = repo.save_claims(a1, [(c, Decision("new", "stargate-c1"), keys)], url="https://a.example/1",
+        [first] = repo.save_claims(a1, [(c, Decision("new", "stargate-c1"), fp(c), keys_)], url="https://a.example/1",
                                    outlet="A", now=NOW)
-        again = repo.save_claims(a1, [(c, Decision("new", "stargate-c1"), keys)], url="https://a.example/1",
+        again = repo.save_claims(a1, [(c, Decision("new", "stargate-c1"), fp(c), keys_)], url="https://a.example/1",
                                  outlet="A", now=NOW)
         assert again == [first]  # idempotent: a retry stores nothing twice
     store.close()
 
     store = Store.open(db_url)  # a restart forgets nothing
     with store.transaction() as repo:
-        similar = repo.similar_claims("stargate", keys, NOW - timedelta(days=90))
+        similar = repo.similar_claims("stargate", keys_, NOW - timedelta(days=90))
         assert [k.cluster for k in similar] == ["stargate-c1"]
         assert similar[0].figures[0].value == 5e11
+        assert similar[0].fingerprint == fp(c)  # the slots and the embedding come back as stored
         a2, _ = repo.save_article(article("https://b.example/2", "B"), "https://b.example/2", topics=["stargate"],
                                   spam=False, spam_reason=None, now=NOW)
-        repo.save_claims(a2, [(claim("Stargate: $500 billion from OpenAI."), Decision("repeat", "stargate-c1"), keys)],
+        again_claim = claim("Stargate: $500 billion from OpenAI.")
+        repo.save_claims(a2, [(again_claim, Decision("repeat", "stargate-c1"), fp(again_claim), keys_)],
                          url="https://b.example/2", outlet="B", now=NOW)
         pending = repo.pending_claims()
         assert [p.claim_id for p in pending] == [first]
@@ -96,13 +101,14 @@ def test_claims_flow_from_pending_to_posted_and_survive_a_restart(db_url: str) -
 def test_retention_forgets_old_clusters(db_url: str) -> None:
     store = Store.open(db_url)
     c = claim()
-    keys = retrieval_keys(c, NoveltyOptions())
+    keys_ = keys(fp(c), NoveltyOptions())
     old = NOW - timedelta(days=120)
     with store.transaction() as repo:
         a1, _ = repo.save_article(article("https://a.example/1"), "https://a.example/1", topics=["stargate"],
                                   spam=False, spam_reason=None, now=old)
-        repo.save_claims(a1, [(c, Decision("new", "old-1"), keys)], url="https://a.example/1", outlet="A", now=old)
-        assert repo.similar_claims("stargate", keys, NOW - timedelta(days=90)) == []
+        repo.save_claims(a1, [(c, Decision("new", "old-1"), fp(c), keys_)], url="https://a.example/1", outlet="A",
+                         now=old)
+        assert repo.similar_claims("stargate", keys_, NOW - timedelta(days=90)) == []
         assert repo.prune(NOW, retention_days=90) == 1
-        assert repo.similar_claims("stargate", keys, old - timedelta(days=1)) == []
+        assert repo.similar_claims("stargate", keys_, old - timedelta(days=1)) == []
     store.close()

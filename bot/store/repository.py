@@ -14,7 +14,7 @@ from functools import lru_cache
 from sqlalchemy import Connection, Integer, Text, bindparam, cast, func, insert, select, union_all, update
 
 from ..errors import StoreError
-from ..models import Article, Claim, Decision, DigestItem, Figure, KnownClaim
+from ..models import Article, Claim, Decision, DigestItem, Figure, Fingerprint, KnownClaim, RetrievalKey
 from . import schema as t
 
 
@@ -62,22 +62,37 @@ def _decoded(raw: str) -> tuple[object, ...]:
     return tuple(value)
 
 
+def _fingerprint_to_json(fp: Fingerprint) -> dict[str, object]:
+    return {"topic": fp.topic, "script": fp.script, "names_topic": fp.names_topic,
+            "figures": _figures_to_json(fp.figures), "actors": list(fp.actors), "names": list(fp.names),
+            "implied": list(fp.implied), "places": list(fp.places),
+            "concepts": list(fp.concepts), "words": list(fp.words), "polarity": list(fp.polarity)}
+
+
+def _fingerprint_from_json(raw: str | None, vector: bytes | None) -> Fingerprint | None:
+    if not raw:
+        return None
+    d = json.loads(raw)
+    if not isinstance(d, dict):
+        return None
+    return Fingerprint(topic=d["topic"], script=d["script"], names_topic=bool(d["names_topic"]),
+                       figures=_figures_from_json(d["figures"]), actors=tuple(d["actors"]), names=tuple(d["names"]),
+                       implied=tuple(d["implied"]), places=tuple(d["places"]),
+                       concepts=tuple(d["concepts"]), words=tuple(d["words"]), polarity=tuple(d["polarity"]),
+                       vector=bytes(vector or b""))
+
+
 def _figures_from_json(rows: Sequence[dict[str, object]]) -> tuple[Figure, ...]:
     return tuple(Figure(value=float(r["value"]), unit=str(r["unit"]), kind=r["kind"], text=str(r["text"]),  # type: ignore[arg-type]
                         context=tuple(r.get("context") or ())) for r in rows)
 
 
-KEY_SLOTS = 32     # retrieval keys per claim
 SIZES = (32, 128)  # distinct keys per statement: all of a document's claims are looked up together
-PER_KEY = 50
-# Word-band keys are the most popular (common words) and the least specific: a restatement with the
-# word overlap that makes a repeat (Jaccard >= 0.45) meets its original in 3.6 of the 8 bands on
-# average, so the newest 25 per band keep it in reach while reading half the rows.
-PER_BAND_KEY = 25
-# Candidates per claim, the most shared keys first. The decision never needed more than the first 19
-# (760 claims of bench/pipeline.py's pages, 160 of the labelled novelty stream); 24 leaves a margin
-# and reads and compares 40 % fewer rows than 40 did.
-CANDIDATES = 24
+MAX_FANOUT = 200   # newest claims read under one key, whatever the key asks for
+# Candidates per claim, the most shared keys first. The novelty stage caps its own keys; a claim
+# now also meets its topic's recent founders and its embedding's neighbours, so 32 rather than the
+# 24 that figures, names and words alone needed.
+CANDIDATES = 48
 
 
 def _key_hits_query(slots: int):  # type: ignore[no-untyped-def]
@@ -163,12 +178,12 @@ class Repository:
             key = int(hashlib.sha1(f"claimbot-topic:{topic}".encode()).hexdigest()[:15], 16)
             self.conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({key})")
 
-    def similar_claims(self, topic: str, keys: Sequence[str], since: datetime, *,
+    def similar_claims(self, topic: str, keys: Sequence[RetrievalKey], since: datetime, *,
                        limit: int = CANDIDATES) -> list[KnownClaim]:
         """Stored claims of a topic sharing retrieval keys, the most keys first."""
         return self.similar_claims_many([(topic, keys)], since, limit=limit)[0]
 
-    def similar_claims_many(self, lookups: Sequence[tuple[str, Sequence[str]]], since: datetime, *,
+    def similar_claims_many(self, lookups: Sequence[tuple[str, Sequence[RetrievalKey]]], since: datetime, *,
                             limit: int = CANDIDATES) -> list[list[KnownClaim]]:
         """For each (topic, keys), the stored claims sharing the most keys, in a few statements for all.
 
@@ -176,7 +191,8 @@ class Repository:
         popular entity costs the same at a million claims as at ten thousand.
         A document's claims share many candidates; each is read and decoded once.
         """
-        wanted = [[(topic, key) for key in list(dict.fromkeys(keys))[:KEY_SLOTS]] for topic, keys in lookups]
+        fanout = {k.text: min(k.fanout, MAX_FANOUT) for _, keys in lookups for k in keys}
+        wanted = [[(topic, k.text) for k in keys] for topic, keys in lookups]
         distinct = list(dict.fromkeys(pair for pairs in wanted for pair in pairs))
         hits: dict[tuple[str, str], list[int]] = {}
         for start in range(0, len(distinct), SIZES[-1]):
@@ -185,8 +201,7 @@ class Repository:
             params: dict[str, object] = {"since": since}
             for i in range(size):
                 topic, key = chunk[i] if i < len(chunk) else ("", "")
-                params.update({f"s{i}": i, f"t{i}": topic, f"k{i}": key,
-                               f"n{i}": PER_BAND_KEY if key.startswith("b") else PER_KEY})
+                params.update({f"s{i}": i, f"t{i}": topic, f"k{i}": key, f"n{i}": fanout.get(key, 0)})
             for slot, claim_id in self.conn.execute(_KEY_HITS[size], params).all():
                 hits.setdefault(chunk[slot], []).append(claim_id)
         ranked = []
@@ -202,15 +217,16 @@ class Repository:
         c, a = t.claims, t.articles
         rows = self.conn.execute(
             select(c.c.id, c.c.cluster_id, c.c.topic, c.c.text, cast(c.c.figures, Text).label("figures"),
-                   cast(c.c.entities, Text).label("entities"), cast(c.c.tokens, Text).label("tokens"), a.c.url,
-                   a.c.outlet, c.c.article_id, c.c.status)
+                   cast(c.c.fingerprint, Text).label("fingerprint"), c.c.vector, a.c.url, a.c.outlet,
+                   c.c.article_id, c.c.status)
             .join(a, a.c.id == c.c.article_id).where(c.c.id.in_(sorted(ids))))
         return {r.id: KnownClaim(claim_id=r.id, cluster=r.cluster_id, topic=r.topic, text=r.text,
-                                 figures=_decoded(r.figures), entities=_decoded(r.entities),  # type: ignore[arg-type]
-                                 tokens=_decoded(r.tokens), url=r.url, outlet=r.outlet,  # type: ignore[arg-type]
+                                 figures=_decoded(r.figures), url=r.url, outlet=r.outlet,  # type: ignore[arg-type]
+                                 fingerprint=_fingerprint_from_json(r.fingerprint, r.vector),
                                  article_id=r.article_id, status=r.status) for r in rows}
 
-    def save_claims(self, article_id: int, decided: Sequence[tuple[Claim, Decision, Sequence[str]]], *, url: str,
+    def save_claims(self, article_id: int,
+                    decided: Sequence[tuple[Claim, Decision, Fingerprint, Sequence[RetrievalKey]]], *, url: str,
                     outlet: str | None, now: datetime, suppressed: bool = False) -> list[int]:
         """Store a new article's claims with their clusters, retrieval keys and sources, in a few statements.
 
@@ -219,28 +235,31 @@ class Repository:
         crash stores nothing twice. Returns the claims' ids in input order.
         """
         new = [{"id": d.cluster, "topic": c.topic, "created_at": now, "last_seen_at": now}
-               for c, d, _ in decided if d.status == "new"]
+               for c, d, _, _ in decided if d.status == "new"]
         if new:
             self.conn.execute(self._insert_ignore(t.clusters, ["id"]), new)
-        seen = sorted({d.cluster for _, d, _ in decided if d.status == "repeat" and d.cluster})
+        seen = sorted({d.cluster for _, d, _, _ in decided if d.status == "repeat" and d.cluster})
         if seen:
             self.conn.execute(update(t.clusters).where(t.clusters.c.id.in_(seen)).values(last_seen_at=now))
         self.conn.execute(self._insert_ignore(t.claims, ["article_id", "topic", "text_key"]), [{
             "article_id": article_id, "cluster_id": d.cluster, "topic": c.topic, "text": c.text,
             "text_key": text_key(c.text), "status": d.status, "conflicts_with": list(d.conflicts_with),
-            "why": d.why, "score": c.score, "figures": _figures_to_json(c.figures), "entities": list(c.entities),
-            "tokens": list(c.tokens), "created_at": now, "suppressed": suppressed,
-        } for c, d, _ in decided])
+            "why": d.why, "score": c.score, "figures": _figures_to_json(c.figures),
+            "entities": list(fp.actors + fp.names),
+            "tokens": list(fp.words), "fingerprint": _fingerprint_to_json(fp), "vector": fp.vector or None,
+            "rank": c.rank, "key": c.key, "created_at": now, "suppressed": suppressed,
+        } for c, d, fp, _ in decided])
         ids = {(r.topic, r.text_key): r.id for r in self.conn.execute(
             select(t.claims.c.id, t.claims.c.topic, t.claims.c.text_key).where(t.claims.c.article_id == article_id))}
-        claim_ids = [ids[(c.topic, text_key(c.text))] for c, _, _ in decided]
+        claim_ids = [ids[(c.topic, text_key(c.text))] for c, _, _, _ in decided]
         keys = [{"claim_id": cid, "key": k, "topic": c.topic, "created_at": now}
-                for cid, (c, _, ks) in zip(claim_ids, decided, strict=True) for k in dict.fromkeys(ks)]
+                for cid, (c, _, _, ks) in zip(claim_ids, decided, strict=True)
+                for k in dict.fromkeys(k.text for k in ks)]
         if keys:
             self.conn.execute(self._insert_ignore(t.claim_keys, ["claim_id", "key"]), keys)
         self.conn.execute(self._insert_ignore(t.cluster_sources, ["cluster_id", "url"]), [
             {"cluster_id": d.cluster, "url": url[:2000], "outlet": _cut(outlet, 300), "claim_id": cid, "seen_at": now}
-            for cid, (_, d, _) in zip(claim_ids, decided, strict=True)])
+            for cid, (_, d, _, _) in zip(claim_ids, decided, strict=True)])
         return claim_ids
 
     # --- digests --------------------------------------------------------------

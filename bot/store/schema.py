@@ -16,12 +16,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 
 
@@ -108,6 +110,10 @@ claims = Table(
     Column("figures", JSON, nullable=False, default=list),
     Column("entities", JSON, nullable=False, default=list),
     Column("tokens", JSON, nullable=False, default=list),
+    Column("fingerprint", JSON),           # the novelty slots (migration 0004); NULL for older claims
+    Column("vector", LargeBinary),         # the sentence embedding, int8
+    Column("rank", Integer, nullable=False, default=0, server_default="0"),
+    Column("key", Boolean, nullable=False, default=False, server_default=false()),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("suppressed", Boolean, nullable=False, default=False),
     Column("digest_id", Integer, ForeignKey("digests.id", ondelete="SET NULL")),

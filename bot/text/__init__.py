@@ -6,14 +6,15 @@ from ``models``.
 
 from __future__ import annotations
 
-from .figures import figures, parse_korean_amount
+from .figures import figures, parse_korean_amount, same_count_unit
+from .names import GENERIC, named_entities
 from .script import is_cjk, is_hangul, normalize, script_of
 from .sentences import is_section_heading, sentences, split_sentences
 from .terms import Folded, Lexicon, Term, TermIndex, TermSet, compact
 from .tokens import content_tokens, strip_particle
 
 __all__ = [
-    "Folded", "Lexicon", "Term", "TermIndex", "TermSet", "compact", "content_tokens", "figures", "is_cjk", "is_hangul",
-    "is_section_heading", "normalize", "parse_korean_amount", "script_of", "sentences", "split_sentences",
+    "GENERIC", "Folded", "Lexicon", "named_entities", "Term", "TermIndex", "TermSet", "compact", "content_tokens", "figures", "is_cjk", "is_hangul",
+    "is_section_heading", "normalize", "parse_korean_amount", "same_count_unit", "script_of", "sentences", "split_sentences",
     "strip_particle",
 ]

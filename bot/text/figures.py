@@ -28,9 +28,9 @@ _COUNTERS = {
     "units": "units", "robots": "units", "台": "units", "个": "items", "家": "sites", "층의": "layers",
     "tons": "tons", "吨": "tons", "메가와트": "MW", "mw": "MW", "gw": "GW", "기가와트": "GW", "兆瓦": "MW",
     "gigawatt": "GW", "gigawatts": "GW", "megawatt": "MW", "megawatts": "MW", "吉瓦": "GW",
-    "나노": "nm", "nm": "nm", "동": "buildings", "점": "points", "척": "ships", "개국": "countries", "개사": "companies",
+    "나노": "nm", "nm": "nm", "동": "buildings", "점": "points", "척": "ships", "개국": "country", "개사": "company",
     "가지": "kinds", "部": "units", "座": "sites", "条": "lines", "款": "models", "辆": "vehicles", "颗": "items",
-    "社": "companies", "件": "cases", "か所": "sites", "カ所": "sites",
+    "社": "company", "件": "cases", "か所": "sites", "カ所": "sites",
 }
 # Counters written in languages that group thousands with a dot: 1.000 Mitarbeiter is a thousand, 1.125 GW is not.
 _EU_COUNTERS = {
@@ -101,6 +101,7 @@ _DAY_DATE = re.compile(
     rf"|(?<!\d)(?P<dn2>3[01]|[12]\d|0?[1-9])(?:er|º)?\s+(?:de\s+)?(?P<mn2>{_MONTH_NAME})\b",
     re.IGNORECASE,
 )
+_BARE_NUMBER = re.compile(r"(?<![\w#.,:/\-])\d+(?:,\d{3})*(?:\.\d+)?(?![\w#%]|[.,]\d)")
 _BARE_YEAR = re.compile(r"(?<![\d,.$€£¥₩\-])(?P<y>(?:19[5-9]|20[0-4])\d)(?![\d%,.]\d|\d|\s*(?:%|년|年))")
 # Names with digits are names: R1, V3, H20, B200, GPT-4o, Ascend 910C, Llama-3.1. Masked before any figure is read.
 _MODEL_NAME = re.compile(r"(?<![\w$€£¥₩])[A-Za-z]{1,12}-?\d+(?:\.\d+)?[A-Za-z]{0,3}\b|(?<![\w.,])\d{2,4}[A-Z]{1,2}\b")
@@ -136,6 +137,32 @@ _EU_DURATION_UNIT = {"jahr": "year", "an": "year", "año": "year", "ann": "year"
                      "mon": "month", "moi": "month", "mes": "month", "мес": "month", "woc": "week", "sem": "week",
                      "set": "week", "нед": "week", "tag": "day", "jou": "day", "día": "day", "dia": "day", "gio": "day",
                      "дн": "day", "stu": "hour", "heu": "hour", "hor": "hour", "ore": "hour", "час": "hour"}
+
+
+# Units of measure stay exact; a counter (개, 台, units) says only that things are counted, so it
+# meets any noun ("2,000 chips" = "2000개"), while two nouns must agree.
+MEASURES = frozenset({"MW", "GW", "nm", "tons", "%", "x", "rank", "points"})
+CLASSIFIERS = frozenset({"items", "units", "sites", "cases", "kinds", "layers", "buildings", "ships", "lines", "models",
+                         "vehicles"})
+
+
+def singular(noun: str) -> str:
+    if noun.endswith("ies") and len(noun) > 4:
+        return noun[:-3] + "y"
+    if noun.endswith(("ches", "shes", "xes", "sses")):
+        return noun[:-2]
+    if noun.endswith("s") and not noun.endswith("ss") and len(noun) > 3:
+        return noun[:-1]
+    return noun
+
+
+def same_count_unit(a: str, b: str) -> bool:
+    """Whether two count units can count the same things."""
+    if a == b:
+        return True
+    if a in MEASURES or b in MEASURES:
+        return False
+    return a in CLASSIFIERS or b in CLASSIFIERS
 
 
 def _eu_float(num: str) -> float:
@@ -256,7 +283,9 @@ def figures(text: str) -> tuple[Figure, ...]:
         if noun in _NOT_NOUNS or noun in _CURRENCY or noun in _EU_BIG:
             continue
         big = _EN_BIG.get((m.group("big") or "").lower(), 1)
-        add(m, _to_float(m.group("num")) * big, noun.rstrip("s") if len(noun) > 4 else noun, "count")
+        add(m, _to_float(m.group("num")) * big, singular(noun), "count")
     for m in _BARE_YEAR.finditer(folded):
         add(m, float(m.group("y")), "year", "date")
+    for m in _BARE_NUMBER.finditer(folded):  # what no pattern read: compared only between near-equal sentences
+        add(m, _to_float(m.group(0)), "", "number")
     return tuple(found)

@@ -177,14 +177,21 @@ class Lexicon:
                    TermIndex.of([terms for _, terms in cons]))
 
     def entities_in(self, text: Folded) -> list[str]:
-        """Entity ids, then place ids marked with ``@``, in the lexicon's order."""
+        """Entity ids (who), in the lexicon's order."""
         if self.actor_index is None:
             return []
-        found = sorted(self.actor_index.labels(text))
         n = len(self.entities)
-        return [self.entities[i][0] if i < n else "@" + self.places[i - n][0] for i in found]
+        return [self.entities[i][0] for i in sorted(self.actor_index.labels(text)) if i < n]
 
-    def concepts_in(self, text: Folded) -> list[str]:
+    def places_in(self, text: Folded) -> list[str]:
+        """Place ids (where), in the lexicon's order."""
+        if self.actor_index is None:
+            return []
+        n = len(self.entities)
+        return [self.places[i - n][0] for i in sorted(self.actor_index.labels(text)) if i >= n]
+
+    def concept_ids_in(self, text: Folded) -> list[str]:
+        """Concept ids (what happens), in the lexicon's order."""
         if self.concept_index is None:
             return []
-        return ["~" + self.concepts[i][0] for i in sorted(self.concept_index.labels(text))]
+        return [self.concepts[i][0] for i in sorted(self.concept_index.labels(text))]

@@ -1,0 +1,24 @@
+"""The novelty stage's one options object, built once by config.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..text import Lexicon
+
+
+@dataclass(frozen=True, slots=True)
+class NoveltyOptions:
+    same_value: float = 0.03         # relative difference under which two figures are the same
+    conflict_value: float = 0.25     # relative difference over which the same measure conflicts
+    words_alone: float = 0.45        # content-word Jaccard that makes a repeat without figures (one script)
+    canon_shared: int = 3            # shared lexicon ids (actors and concepts, not places) that make a repeat ...
+    canon_overlap: float = 0.5       # ... when they are this share of the smaller claim's ids
+    concepts_shared: int = 2         # ... and this many of them say what happened (block, download)
+    similar: float = 0.72            # embedding cosine that alone makes a restatement
+    similar_with_anchor: float = 0.5  # ... with a shared figure, actor or place and nothing that differs
+    token_bands: int = 8             # min-hash bands over content words
+    vector_bands: int = 6            # random-hyperplane bands over the embedding ...
+    vector_bits: int = 6             # ... of this many bits each
+    max_keys: int = 40               # retrieval keys per claim, most specific first
+    lexicon: Lexicon = field(default_factory=Lexicon)  # optional enrichment: names and concepts across languages
