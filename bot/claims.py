@@ -24,7 +24,7 @@ _ATTRIBUTION = re.compile(
     r"\b(?:laut|zufolge|sagte|teilte\s+mit|kündigte|selon|d'après|a\s+(?:déclaré|annoncé|indiqué)|según|dijo|afirmó|"
     r"anunció|informó|de\s+acordo\s+com|disse|afirmou|anunciou|stando\s+a|ha\s+(?:dichiarato|annunciato)|menurut|"
     r"mengatakan)\b|^\W*(?:Segundo|Según)\s+[A-Z]|"
-    r"по\s+данным|по\s+словам|заявил|сообщил|объявил|によると|と発表|と述べ|theo\s|cho\s+biết|công\s+bố",
+    r"по\s+данным|по\s+словам|заявил|сообщил|объявил|によると|と発表|と述べ|としている|と明らかに|表示|透露|據悉|据悉|theo\s|cho\s+biết|công\s+bố",
     re.IGNORECASE,
 )
 _RECORD = re.compile(

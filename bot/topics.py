@@ -214,9 +214,15 @@ _KO_SUBJECT = re.compile(r"^(?:\([^)]{1,30}\))?[’'”\"]?(?:은|는|이|가|�
 _ZH_SUBJECT = re.compile(r"^(?:[（(][^)）]{1,30}[)）])?(?:公司)?(?:发布|宣布|表示|称|推出|正在|已|将|的)")
 
 
+# The last item of a list: two or more items separated by commas before it ("A, B, C and DeepSeek").
+_LIST_TAIL = re.compile(rf"[^,、，]+[,、，][^,、，]+[,、，]\s*(?:(?:{_AND_OR}|및)\s+)?[^,、，]{{0,30}}$")
+
+
 def _is_listed(text: str, m: re.Match[str]) -> bool:
     before, after = text[max(0, m.start() - 20):m.start()], text[m.end():m.end() + 12]
     if _ENUM_AFTER.match(after) or _ENUM_BEFORE.search(before):
+        return True
+    if _LIST_BEFORE.search(before) and _LIST_TAIL.search(text[max(0, m.start() - 80):m.start()]):
         return True
     return bool(_LIST_BEFORE.search(before) and _LIST_AFTER.match(after))
 

@@ -163,3 +163,16 @@ def test_a_long_page_of_summaries_keeps_to_the_paragraphs_that_name_the_topic() 
     text = "\n\n".join(other[:2] + ["DeepSeek released a model that costs 3 dollars per hour to run."] + other[2:])
     hit = {h.sentence for h in match_topics(sentences(text), TOPICS).hits if h.topic == "deepseek"}
     assert hit == {4}
+
+
+@pytest.mark.parametrize("text", [
+    "The market is split between four rivals: Gemini, Claude, Grok, and DeepSeek.",
+    "“챗지피티, 제미나이, 클로드, 딥시크… 무엇을 쓸까”",
+])
+def test_the_last_item_of_a_list_is_a_passing_mention(text: str) -> None:
+    assert match_topics(sentences(text), TOPICS).topics == ()
+
+
+def test_traditional_script_names_the_topic_too() -> None:
+    text = "華南一家電子廠的黑燈工廠去年投產,每年生產200萬台手機。"
+    assert "dark_factory" in match_topics(sentences(text), TOPICS).topics
