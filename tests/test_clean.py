@@ -142,3 +142,11 @@ def test_a_huge_script_of_code_costs_a_bounded_number_of_json_tries(monkeypatch:
 def test_script_text_is_not_taken_when_no_body_field_holds_prose() -> None:
     page = _shell("var x=" + json.dumps({"description": " ".join(BODY), "content": "/img/a.jpg"}, ensure_ascii=False))
     assert embedded_article_lines(page) == []
+
+
+def test_subheads_above_the_body_stay_and_navigation_goes() -> None:
+    lines = ["홈 > 산업 > 배터리", "배터리 업체, 아산에 새 공장 짓는다", "아산 새 공장에 1조2000억 원 투자",
+             "2027년까지 연간 20GWh 생산 능력"] + BODY
+    cleaned = clean_lines(lines, CleanOptions(), title="배터리 업체, 아산에 새 공장 짓는다")
+    assert cleaned.lines[:2] == ["아산 새 공장에 1조2000억 원 투자", "2027년까지 연간 20GWh 생산 능력"]
+    assert "홈 > 산업 > 배터리" not in cleaned.lines

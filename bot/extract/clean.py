@@ -14,6 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from ..text import content_tokens
+
 # A line ends like a sentence: a stop (. ! ? 。) or the verb ending 다, perhaps inside quotes.
 # Not a bare 요/음: 필요, 수요, 중요 are nouns that end headlines.
 _SENTENCE_END = re.compile(r"(?:[.!?。！？]|다)[\"'”’」』)\]]*\s*$")
@@ -110,6 +112,7 @@ class CleanOptions:
     # breadcrumbs, footers). Right for plain text; on HTML trafilatura has already cut the page
     # chrome structurally, and trimming there loses short real content (recipes, lists).
     trim_edges: bool = True
+    max_decks: int = 3      # subhead lines kept right above the body
 
 
 @dataclass(slots=True)
@@ -289,13 +292,31 @@ def clean_lines(raw_lines: list[str], options: CleanOptions, title: str | None =
         if out.title is None and options.trim_edges:
             heads = [ln for ln in deduped[:first] if is_headline_like(ln, options) and len(ln) >= 10]
             out.title = max(heads, key=len, default=None)
+        decks = _decks(deduped, first, out.title, options)
         for i, line in enumerate(deduped):
-            if options.trim_edges and (i < first or i > last) and is_headline_like(line, options):
+            if options.trim_edges and (i < first or i > last) and is_headline_like(line, options) and i not in decks:
                 out.removed.append(line)
             else:
                 out.lines.append(_strip_inline_credits(line, out))
     else:
         out.lines = deduped
+    return out
+
+
+def _decks(lines: list[str], first: int, title: str | None, options: CleanOptions) -> set[int]:
+    """Subheads between the headline and the body (올트먼 "머스크 틀렸다" 즉각 반박): the article's
+    own summary, often its key claims. Navigation and breadcrumbs above the body share no words
+    with it; a subhead shares several."""
+    body = set(content_tokens(" ".join(lines[first:first + 4])))
+    title_key = _key(title) if title else None
+    out: set[int] = set()
+    for i in range(first - 1, max(-1, first - 1 - options.max_decks), -1):
+        line = lines[i]
+        if len(line) < 12 or _key(line) == title_key or not is_headline_like(line, options):
+            break
+        if len(set(content_tokens(line)) & body) < 2:
+            break
+        out.add(i)
     return out
 
 
