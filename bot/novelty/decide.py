@@ -138,17 +138,22 @@ def compare(a: Fingerprint, known: KnownClaim, b: Fingerprint, options: NoveltyO
                   for i, f in enumerate(a.figures) if i in matched_a)
     founder = known.status == "new"  # weak matches anchor on a cluster's founding claim, never chain
     anchored = bool(shared or shared_actors or shared_places or (concepts[0] & concepts[1]))
-    # A claim that states a figure the other has no counterpart for adds a fact: only a shared
-    # figure, the same words or a very close meaning make it a restatement then.
-    adds = any(f.strong and i not in matched_a and not (f.kind == "rank" and f.value == 1)  # "topped" = 1위
-               for i, f in enumerate(a.figures))
+    # A claim that states a fact the other lacks adds to it: a figure (not the other currency a
+    # Korean outlet gives in brackets), a date, or other actors.
+    converted = any(f.kind == "money" and i in matched_a for i, f in enumerate(a.figures))
+    adds = (any(f.strong and i not in matched_a and not (f.kind == "rank" and f.value == 1)  # "topped" = 1위
+                and not (converted and f.kind == "money") for i, f in enumerate(a.figures))
+            or (options.dates_add and any(f.kind == "date" and i not in matched_a
+                                          and not any(g.unit == f.unit for g in b.dates)
+                                          for i, f in enumerate(a.figures)))
+            or (bool(who_b) and len(who_a - who_b) >= options.new_actors))
     weak_ok = founder and not adds
     evidence = (
         (bool(shared) and (telling or same_subject or cross or words >= 0.12 or (similarity or 0) >= 0.3))
-        or words >= options.words_alone
+        or (not adds and words >= options.words_alone)
         or (weak_ok and same_subject and len(canon) >= options.canon_shared and canon_share >= options.canon_overlap
             and len(concepts[0] & concepts[1]) >= options.concepts_shared)
-        or (founder and similarity is not None and similarity >= options.similar)
+        or (founder and not adds and similarity is not None and similarity >= options.similar)
         or (weak_ok and similarity is not None and similarity >= options.similar_with_anchor and anchored)
     )
     repeat = evidence and not differs
