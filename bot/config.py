@@ -84,7 +84,7 @@ class LimitsConfig(_Strict):
     max_page_bytes: int = Field(default=5_000_000, gt=1000)
     max_redirects: int = Field(default=5, ge=0, le=20)
     allow_private_addresses: bool = False
-    retention_days: int = Field(default=90, ge=1)
+    retention_days: int = Field(default=365, ge=1)
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 

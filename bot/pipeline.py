@@ -71,7 +71,7 @@ class Context:
     claims: ClaimOptions
     novelty: NoveltyOptions = NoveltyOptions()
     encoder: Encoder = field(default_factory=NoEncoder)
-    retention_days: int = 90
+    retention_days: int = 365
 
 
 def process_document(doc: Document, repo: Repository, ctx: Context, now: datetime, *,
