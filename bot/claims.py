@@ -18,6 +18,7 @@ from .text import figures, is_section_heading, named_entities, normalize
 _ATTRIBUTION = re.compile(
     r"밝혔|전해졌|전해지|파악됐|파악되|분석이\s*나왔|분석이\s*나온|분석(?:이)?다|알려졌|알려진|보도했|전했|말했|발표했|"
     r"공개했|집계됐|나타났|추정했|추산|확인됐|드러났|지적이다|관측이\s*나|전망이다|평가했|공언|설명했|강조했|"
+    r"해명했|반박했|주장했|지적했|[”\"]\s*(?:라|이라)?(?:고|며)\s|直言|坦言|指出|强调|強調|透露|"
     r"에\s*따르면|according\s+to|\bsaid\b|\bsays\b|\breported\b|\bannounced\b|\bstated\b|\bestimated?\b|"
     r"\bconfirmed\b|\bdisclosed\b|据.{0,20}(?:报道|消息|透露|显示)|表示|宣布|披露|称|"
     # de, fr, es, pt, it, ru, ja, vi, id: "according to", "said", "announced"

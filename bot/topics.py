@@ -65,7 +65,7 @@ class TopicOptions:
     max_gap: int = 2
     carry_after_alias: int = 1
     stuffing_min_bare: int = 4
-    stuffing_ratio: float = 1.5
+    stuffing_ratio: float = 2.0   # bare mentions per attached one: "딥시크 사용" compounds are bare too
     spam_min_phrases: int = 2
     story_max_passages: int = 16  # paragraphs: a longer page is a list of stories or a feature; paragraphs decide
     story_max_passage: int = 15   # sentences: a longer run without paragraph breaks is left to the chains

@@ -176,3 +176,9 @@ def test_the_last_item_of_a_list_is_a_passing_mention(text: str) -> None:
 def test_traditional_script_names_the_topic_too() -> None:
     text = "華南一家電子廠的黑燈工廠去年投產,每年生產200萬台手機。"
     assert "dark_factory" in match_topics(sentences(text), TOPICS).topics
+
+
+def test_korean_compounds_with_the_alias_are_not_keyword_stuffing() -> None:
+    text = ("정부 부처들이 딥시크 접속을 막았다. 국방부는 딥시크 사용을 금지했다. 외교부도 딥시크 이용을 제한했다. "
+            "딥시크 앱은 개인정보를 수집한다. 딥시크는 답하지 않았다. 딥시크의 본사는 항저우에 있다.")
+    assert not match_topics(sentences(text), TOPICS).spam

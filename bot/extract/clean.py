@@ -290,8 +290,11 @@ def clean_lines(raw_lines: list[str], options: CleanOptions, title: str | None =
     if body:
         first, last = body[0], body[-1]
         if out.title is None and options.trim_edges:
+            # The first headline about the body; subheads under it are longer, navigation shares no word.
             heads = [ln for ln in deduped[:first] if is_headline_like(ln, options) and len(ln) >= 10]
-            out.title = max(heads, key=len, default=None)
+            body_words = set(content_tokens(" ".join(deduped[first:])))
+            about = [ln for ln in heads if set(content_tokens(ln)) & body_words]
+            out.title = about[0] if about else max(heads, key=len, default=None)
         decks = _decks(deduped, first, out.title, options)
         for i, line in enumerate(deduped):
             if options.trim_edges and (i < first or i > last) and is_headline_like(line, options) and i not in decks:
@@ -307,7 +310,7 @@ def _decks(lines: list[str], first: int, title: str | None, options: CleanOption
     """Subheads between the headline and the body (올트먼 "머스크 틀렸다" 즉각 반박): the article's
     own summary, often its key claims. Navigation and breadcrumbs above the body share no words
     with it; a subhead shares several."""
-    body = set(content_tokens(" ".join(lines[first:first + 4])))
+    body = set(content_tokens(" ".join(lines[first:])))
     title_key = _key(title) if title else None
     out: set[int] = set()
     for i in range(first - 1, max(-1, first - 1 - options.max_decks), -1):
