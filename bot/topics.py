@@ -199,7 +199,16 @@ def _is_bare(text: str, m: re.Match[str]) -> bool:
         return False  # ‘딥시크’ is quoted on purpose
     if before in _OPEN_QUOTES:
         return False
+    if _HEAD_NOUN.match(text, m.end()):
+        return False  # 딥시크 사용을, 딥시크 앱은: the name modifies a noun, as names of products do
     return not (_HANGUL.match(after) or after in "(（[")
+
+
+# Nouns a product or company name modifies in Korean news: use, access, app, model, shock, founder...
+# An alias before one of them is a compound, not a token injected at a random place.
+_HEAD_NOUN = re.compile(r"\s(?:사용|이용|접속|차단|금지|앱|애플리케이션|서비스|모델|쇼크|충격|열풍|돌풍|사태|효과|창업자|"
+                        r"본사|측|관계자|개발|출시|공개|기술|제품|공장|프로젝트|사업|투자|계획|가입자|이용자|사용자|"
+                        r"챗봇|플랫폼|주가|관련주)(?=[\s\uac00-\ud7a3.,]|$)")
 
 
 # Conjunctions that join list items, in the languages news about the topics is written in.
