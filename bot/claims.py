@@ -35,6 +35,10 @@ _RECORD = re.compile(
 )
 _PAST_EVENT = re.compile(r"[았었였했됐갔왔났졌렸웠켰혔섰냈]\s*(?:다|으며|고|는데|지만|습니다|어요|다는|던)|"
                          r"\b\w+ed\b|了|已经|已")
+# Korean headlines and subheads state a fact with a noun: "민간기업도 딥시크 사용 금지", "연간 1000만대 가동".
+_HEADLINE_STATEMENT = re.compile(r"(?:금지|제한|차단|반박|가동|출시|공개|돌파|투자|발표|선언|확대|추진|합의|인수|체결|착수|"
+                                 r"철수|허용|승인|도입|개발|생산|달성|기록|급등|급락|상승|하락|감소|증가|축소|연기|중단|"
+                                 r"전망|논란|의혹|제기)[\"'”’」』)]*\s*$")
 _DECLARATIVE_END = re.compile(r"(?:다|니다|요|。|\.)[\"'”’」』)]*\s*$")
 _AGAINST = (
     (re.compile(r"[?？]\s*[\"'”’]?\s*$"), -3.0, "question"),
@@ -87,6 +91,9 @@ def score_sentence(text: str, topic_terms: tuple[str, ...] = ()) -> tuple[float,
     if _DECLARATIVE_END.search(text):
         score += 0.5
         reasons.append("declarative")
+    elif _HEADLINE_STATEMENT.search(text):
+        score += 1.5
+        reasons.append("headline statement")
     entities = named_entities(text, topic_terms)
     if entities:
         score += min(1.0, 0.5 * len(entities))

@@ -102,3 +102,10 @@ def test_figures_in_the_forms_news_writes_them(text: str, value: float, unit: st
                                   "Kirin 9010S chips", "GPT-5o answers", "Llama-4 weights"])
 def test_names_with_digits_are_not_figures(text: str) -> None:
     assert not [f for f in figures(text) if f.kind != "date"], figures(text)
+
+
+def test_a_korean_subhead_stating_a_fact_with_a_noun_is_checkable() -> None:
+    from bot.claims import score_sentence
+
+    score, reasons, _ = score_sentence("한빛전자, 구미 공장에 로봇 300대 도입", ("한빛전자",))
+    assert "headline statement" in reasons and score >= 1.5

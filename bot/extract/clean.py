@@ -311,16 +311,21 @@ def _decks(lines: list[str], first: int, title: str | None, options: CleanOption
     own summary, often its key claims. Navigation and breadcrumbs above the body share no words
     with it; a subhead shares several."""
     body = set(content_tokens(" ".join(lines[first:])))
+    title_words = set(content_tokens(title)) if title else set()
     title_key = _key(title) if title else None
     out: set[int] = set()
     for i in range(first - 1, max(-1, first - 1 - options.max_decks), -1):
         line = lines[i]
-        if len(line) < 12 or _key(line) == title_key or not is_headline_like(line, options):
+        if len(line) < 12 or _key(line) == title_key or not is_headline_like(line, options) or _BREADCRUMB.search(line):
             break
-        if len(set(content_tokens(line)) & body) < 2:
+        words = set(content_tokens(line))
+        if len(words & body) < 2 and not (words & body and words & title_words):
             break
         out.add(i)
     return out
+
+
+_BREADCRUMB = re.compile(r"\S\s*[>›»]\s*\S")
 
 
 def _drop_blocks(lines: list[str], options: CleanOptions, removed: list[str]) -> list[str]:
