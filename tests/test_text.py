@@ -109,3 +109,7 @@ def test_a_korean_subhead_stating_a_fact_with_a_noun_is_checkable() -> None:
 
     score, reasons, _ = score_sentence("한빛전자, 구미 공장에 로봇 300대 도입", ("한빛전자",))
     assert "headline statement" in reasons and score >= 1.5
+
+
+def test_korean_verb_forms_share_their_verbal_noun() -> None:
+    assert "차단" in content_tokens("국방부가 접속을 차단하였습니다.") and "차단" in content_tokens("국방부는 접속을 차단했다.")

@@ -69,7 +69,10 @@ def compare(a: Fingerprint, known: KnownClaim, b: Fingerprint, options: NoveltyO
     shared_actors = sorted(who_a & who_b)
     shared_places = sorted(set(a.places) & set(b.places))
     union = len(set(a.words) | set(b.words))
-    words = len(set(a.words) & set(b.words)) / union if a.words and b.words and not cross else 0.0
+    common = len(set(a.words) & set(b.words)) if not cross else 0
+    words = common / union if a.words and b.words and not cross else 0.0
+    # The shorter claim's words nearly all in the longer one: a summary of the same report.
+    contained = common / min(len(a.words), len(b.words)) if common else 0.0
     similarity = cosine(a.vector, b.vector)
     near_same = words >= 0.5 or (similarity or 0.0) >= 0.8
     concepts = (set(a.concepts), set(b.concepts))
@@ -151,6 +154,7 @@ def compare(a: Fingerprint, known: KnownClaim, b: Fingerprint, options: NoveltyO
     evidence = (
         (bool(shared) and (telling or same_subject or cross or words >= 0.12 or (similarity or 0) >= 0.3))
         or (not adds and words >= options.words_alone)
+        or (weak_ok and common >= options.contained_min and contained >= options.contained)
         or (weak_ok and same_subject and len(canon) >= options.canon_shared and canon_share >= options.canon_overlap
             and len(concepts[0] & concepts[1]) >= options.concepts_shared)
         or (founder and not adds and similarity is not None and similarity >= options.similar)

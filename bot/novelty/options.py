@@ -12,6 +12,8 @@ class NoveltyOptions:
     same_value: float = 0.03         # relative difference under which two figures are the same
     conflict_value: float = 0.25     # relative difference over which the same measure conflicts
     words_alone: float = 0.45        # content-word Jaccard that makes a repeat without figures (one script)
+    contained: float = 0.5           # ... or this share of the shorter claim's words in the other ...
+    contained_min: int = 4           # ... when they are at least this many
     canon_shared: int = 3            # shared lexicon ids (actors and concepts, not places) that make a repeat ...
     canon_overlap: float = 0.5       # ... when they are this share of the smaller claim's ids
     concepts_shared: int = 2         # ... and this many of them say what happened (block, download)

@@ -45,6 +45,18 @@ def strip_particle(word: str) -> str:
     return word
 
 
+# A Sino-Korean verbal noun keeps its meaning whatever ending follows: 금지했다, 금지하였습니다,
+# 금지한다, 금지됐다 and 금지 are one word for comparing claims.
+_VERB_ENDING = re.compile("^([\uac00-\ud7a3]{2,}?)(?:하였|하며|하고|하는|하면|하여|하자|하기|했|한|할|함|합|해|하|되었|되|됐|된|될|됨|시키|시켰|시킨)"
+                          "[\uac00-\ud7a3]*$")
+
+
+def stem(word: str) -> str:
+    """The verbal noun of a Korean verb form (차단했다 -> 차단); other words as they are."""
+    m = _VERB_ENDING.match(word)
+    return m.group(1) if m else word
+
+
 def content_tokens(text: str) -> tuple[str, ...]:
     """Order-free content words: particles, stop words and figures' digits removed.
 
@@ -57,7 +69,7 @@ def content_tokens(text: str) -> tuple[str, ...]:
         if is_cjk(w[0]):
             out.update(w[i:i + 2] for i in range(max(1, len(w) - 1)) if w[i:i + 2] not in _STOPWORDS)
             continue
-        w = strip_particle(w)
+        w = stem(strip_particle(w))
         if w in _STOPWORDS or w.isdigit() or len(w) < 2:
             continue
         out.add(w)
