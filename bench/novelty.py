@@ -27,10 +27,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
-from bot.models import Claim, Figure  # noqa: E402
-from bot.novelty import NoveltyOptions, decide, retrieval_keys  # noqa: E402
+import numpy as np  # noqa: E402
+
+from bot.models import Figure, Fingerprint  # noqa: E402
+from bot.novelty import NoveltyOptions, decide, keys  # noqa: E402
+from bot.novelty.encoder import quantize  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.store import schema as t  # noqa: E402
+from bot.store.repository import _fingerprint_to_json  # noqa: E402
 
 PG_URL = os.environ.get("CLAIMBOT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TOPICS = ("deepseek", "stargate", "dark_factory")
@@ -47,30 +51,32 @@ def rss_mb() -> float:
 
 
 class Synth:
-    """Synthetic claims whose keys are as skewed as real ones."""
+    """Synthetic claims whose keys are as skewed as real ones, with random sentence embeddings."""
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
+        self.np = np.random.default_rng(seed)
         self.entities = [f"org{i}" for i in range(5000)]
-        self.places = [f"@place{i}" for i in range(300)]
-        self.concepts = [f"~c{i}" for i in range(60)]
+        self.places = [f"place{i}" for i in range(300)]
+        self.concepts = [f"c{i}" for i in range(60)]
         self.words = [f"w{i}" for i in range(50_000)]
 
     def zipf(self, items: list[str]) -> str:
         return items[min(len(items) - 1, int(self.rng.paretovariate(1.1)) - 1)]
 
-    def claim(self) -> Claim:
+    def claim(self) -> Fingerprint:
         r = self.rng
         topic = r.choice(TOPICS)
-        concepts = {self.zipf(self.concepts) for _ in range(3)}
+        concepts = tuple(sorted({self.zipf(self.concepts) for _ in range(3)}))
         figures = tuple(Figure(value=float(r.randint(1, 999)) * 10 ** r.randint(6, 12), unit=r.choice(["USD", "KRW"]),
-                               kind="money", text="x", context=tuple(sorted(concepts))[:2])
+                               kind="money", text="x", context=concepts[:2])
                         for _ in range(r.randint(0, 2)))
-        entities = tuple({self.zipf(self.entities) for _ in range(r.randint(1, 3))} | {r.choice(self.places)}) + \
-            (f"topic:{topic}",)
-        tokens = tuple(sorted({self.zipf(self.words) for _ in range(12)} | concepts))
-        return Claim(topic=topic, text=" ".join(tokens), sentence=0, score=3.0, figures=figures, entities=entities,
-                     tokens=tokens)
+        vector = self.np.standard_normal(512).astype(np.float32)
+        return Fingerprint(topic=topic, script="latin", names_topic=True, figures=figures,
+                           actors=tuple({self.zipf(self.entities) for _ in range(r.randint(1, 3))}),
+                           places=(r.choice(self.places),), concepts=concepts,
+                           words=tuple(sorted({self.zipf(self.words) for _ in range(12)})),
+                           vector=quantize(vector / np.linalg.norm(vector)))
 
 
 def fill(engine, synth: Synth, start: int, count: int, batch: int = 5000) -> None:  # type: ignore[no-untyped-def]
@@ -79,7 +85,7 @@ def fill(engine, synth: Synth, start: int, count: int, batch: int = 5000) -> Non
     while done < count:
         n = min(batch, count - done)
         base = start + done
-        articles, clusters, claims, keys = [], [], [], []
+        articles, clusters, claims, rows = [], [], [], []
         for i in range(n):
             cid = base + i + 1
             when = NOW - timedelta(minutes=(start + count - cid))
@@ -90,17 +96,17 @@ def fill(engine, synth: Synth, start: int, count: int, batch: int = 5000) -> Non
             c = synth.claim()
             clusters.append({"id": f"k{cid}", "topic": c.topic, "created_at": when, "last_seen_at": when})
             claims.append({"id": cid, "article_id": (cid - 1) // 10 + 1, "cluster_id": f"k{cid}", "topic": c.topic,
-                           "text": c.text, "text_key": uuid.uuid4().hex, "status": "new", "conflicts_with": [],
-                           "why": "", "score": 3.0, "figures": [vars_of(f) for f in c.figures],
-                           "entities": list(c.entities), "tokens": list(c.tokens), "created_at": when,
-                           "suppressed": True})
-            keys += [{"claim_id": cid, "key": k, "topic": c.topic, "created_at": when}
-                     for k in retrieval_keys(c, OPTIONS)]
+                           "text": " ".join(c.words), "text_key": uuid.uuid4().hex, "status": "new",
+                           "conflicts_with": [], "why": "", "score": 3.0, "figures": [vars_of(f) for f in c.figures],
+                           "entities": [], "tokens": [], "fingerprint": _fingerprint_to_json(c),
+                           "vector": c.vector, "created_at": when, "suppressed": True})
+            rows += [{"claim_id": cid, "key": k.text, "topic": c.topic, "created_at": when}
+                     for k in keys(c, OPTIONS, founder=True)]
         with engine.begin() as conn:
             conn.execute(insert(t.articles), articles)
             conn.execute(insert(t.clusters), clusters)
             conn.execute(insert(t.claims), claims)
-            conn.execute(insert(t.claim_keys), keys)
+            conn.execute(insert(t.claim_keys), rows)
         done += n
 
 
@@ -108,15 +114,16 @@ def vars_of(f: Figure) -> dict[str, object]:
     return {"value": f.value, "unit": f.unit, "kind": f.kind, "text": f.text, "context": list(f.context)}
 
 
-def time_decisions(store: Store, probes: list[Claim]) -> float:
+def time_decisions(store: Store, probes: list[Fingerprint]) -> float:
     """Seconds per claim for retrieval plus decision, best of three passes."""
     since = NOW - timedelta(days=3650)
     best = float("inf")
     for _ in range(3):
         start = time.perf_counter()
         with store.transaction() as repo:
-            for claim in probes:
-                decide(claim, repo.similar_claims(claim.topic, retrieval_keys(claim, OPTIONS), since), OPTIONS)
+            for fp in probes:
+                found = repo.similar_claims(fp.topic, keys(fp, OPTIONS), since)
+                decide(fp, [(k, k.fingerprint) for k in found if k.fingerprint is not None], OPTIONS)
         best = min(best, (time.perf_counter() - start) / len(probes))
     return best
 

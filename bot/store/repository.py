@@ -245,8 +245,9 @@ class Repository:
             "article_id": article_id, "cluster_id": d.cluster, "topic": c.topic, "text": c.text,
             "text_key": text_key(c.text), "status": d.status, "conflicts_with": list(d.conflicts_with),
             "why": d.why, "score": c.score, "figures": _figures_to_json(c.figures),
-            "entities": list(fp.actors + fp.names),
-            "tokens": list(fp.words), "fingerprint": _fingerprint_to_json(fp), "vector": fp.vector or None,
+            # entities and tokens are the columns of claims stored before migration 0004: the
+            # fingerprint holds them now, once.
+            "entities": [], "tokens": [], "fingerprint": _fingerprint_to_json(fp), "vector": fp.vector or None,
             "rank": c.rank, "key": c.key, "created_at": now, "suppressed": suppressed,
         } for c, d, fp, _ in decided])
         ids = {(r.topic, r.text_key): r.id for r in self.conn.execute(
