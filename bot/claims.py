@@ -58,7 +58,7 @@ class ClaimOptions:
     threshold: float = 1.5
     max_chars: int = 600
     min_chars: int = 12
-    max_per_article: int = 10    # claims kept per article and topic, the most check-worthy first
+    max_per_article: int = 12    # claims kept per article and topic, the most check-worthy first
     key_claims: int = 3         # of those, the key claims a digest shows first
     lead_bonus: float = 0.5     # news states its main facts first
 
