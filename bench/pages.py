@@ -148,13 +148,22 @@ def variant(text: str, rng: random.Random) -> str:
     return "\n".join(lines[:3] + shifted)
 
 
-def pages(n: int = 100, seed: int = 7, *, weight: str = "news-site") -> list[tuple[str, str]]:
-    """``n`` (url, html) pairs; ``weight`` is "news-site" (real pages' weight) or "light"."""
+def pages(n: int = 100, seed: int = 7, *, weight: str = "news-site", on_topic_every: int = 0) -> list[tuple[str, str]]:
+    """``n`` (url, html) pairs; ``weight`` is "news-site" (real pages' weight) or "light".
+
+    By default the seeds take turns (4 in 5 pages on a topic). ``on_topic_every=20`` makes one page
+    in twenty an on-topic seed and the rest the off-topic one, as in a general news feed."""
     rng = random.Random(seed)
     texts = seed_texts()
+    on_topic = [t for t in texts if not t[0].startswith("004")]
+    off_topic = [t for t in texts if t[0].startswith("004")]
     out = []
     for i in range(n):
-        name, text = texts[i % len(texts)]
+        if on_topic_every:
+            name, text = on_topic[(i // on_topic_every) % len(on_topic)] if i % on_topic_every == 0 \
+                else off_topic[i % len(off_topic)]
+        else:
+            name, text = texts[i % len(texts)]
         body = variant(text, rng)
         url = f"https://bench.example/{i}/{name}"
         page = news_site_html(body, f"기사 {i}", i, url) if weight == "news-site" else realistic_html(body, f"기사 {i}")
