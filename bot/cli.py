@@ -25,7 +25,7 @@ from .delivery import Notifier
 from .delivery.console import ConsoleNotifier
 from .delivery.slack import SlackNotifier, WebhookNotifier
 from .digest import DigestOptions, build_digest, render_messages, render_text
-from .errors import ClaimbotError, ConfigError, ExtractError, InputError
+from .errors import ClaimbotError, ConfigError, ExtractError, InputError, one_line
 from .extract import extract, looks_like_html, parse_date
 from .fetch import Fetcher, FetchOptions, decode
 from .models import DigestStats, Document, DocumentResult
@@ -51,8 +51,8 @@ def friendly(fn: F) -> F:
         except KeyboardInterrupt:
             raise click.ClickException("interrupted") from None
         except SQLAlchemyError as exc:
-            raise click.ClickException(f"store: database error ({type(exc).__name__}: "
-                                       f"{str(exc).splitlines()[0]}). Check DATABASE_URL and the server") from None
+            raise click.ClickException(f"store: database error ({type(exc).__name__}: {one_line(exc)}). "
+                                       "Check DATABASE_URL and the server") from None
         except Exception as exc:
             if os.environ.get("CLAIMBOT_DEBUG"):
                 raise
@@ -172,12 +172,18 @@ def dry_run(config_path: Path | None, fmt: str) -> None:
 _DOC_KEYS = {"url", "title", "published", "source", "text", "html"}
 
 
-def parse_replay_line(raw: str, number: int, tz: Any) -> Document:
+def _json(raw: str, where: str) -> Any:
     try:
-        obj = json.loads(raw)
+        return json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise InputError(f"line {number}", f"not valid JSON ({exc.msg} at column {exc.colno})",
+        raise InputError(where, f"not valid JSON ({exc.msg} at column {exc.colno})",
                          "each line must be one JSON object") from None
+    except RecursionError:
+        raise InputError(where, "JSON nested too deeply", "a document is one flat object") from None
+
+
+def parse_replay_line(raw: str, number: int, tz: Any) -> Document:
+    obj = _json(raw, f"line {number}")
     if not isinstance(obj, dict):
         raise InputError(f"line {number}", "not a JSON object", 'write {"url": ..., "text": ...} on each line')
     url = obj.get("url")
@@ -195,9 +201,14 @@ def parse_replay_line(raw: str, number: int, tz: Any) -> Document:
         if published is None:
             raise InputError(f"line {number}", f"'published' is not an ISO-8601 date: {obj['published']!r}",
                              "use e.g. 2025-01-27T09:00:00+09:00 or null")
-    return Document(url=url, html=html if isinstance(html, str) else None,
-                    text=text if isinstance(text, str) and not isinstance(html, str) else None,
-                    title=obj.get("title"), published=published, source=obj.get("source"))
+    return Document(url=_no_nul(url), html=_no_nul(html) if isinstance(html, str) else None,
+                    text=_no_nul(text) if isinstance(text, str) and not isinstance(html, str) else None,
+                    title=_no_nul(obj.get("title")), published=published, source=_no_nul(obj.get("source")))
+
+
+def _no_nul(value: str | None) -> str | None:
+    """NUL carries no meaning in a document, and PostgreSQL cannot store it in text."""
+    return value.replace("\x00", "") if value else value
 
 
 def result_json(result: DocumentResult, doc: Document) -> dict[str, Any]:
@@ -225,25 +236,48 @@ def _url_of(raw: str) -> str | None:
     """The url of a bad line, when it has one, so its error line can still be matched to it."""
     try:
         obj = json.loads(raw)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         return None
     url = obj.get("url") if isinstance(obj, dict) else None
     return url if isinstance(url, str) else None
 
 
-def _lines(path: str) -> Iterator[str]:
-    if path == "-":
-        yield from sys.stdin
-        return
+class _LineTooLong(str):
+    """Stands in for a line over the limit, which was skipped rather than held in memory."""
+
+
+def _lines(path: str, limit: int) -> Iterator[str]:
+    """Lines as text, each decoded on its own: a bad byte is that line's error, not the file's.
+    A line over ``limit`` bytes is skipped up to its newline, never held whole."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            yield from fh
+        fh = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 - closed below
     except FileNotFoundError:
         raise InputError(path, "no such file", "check the path, or pass - to read standard input") from None
-    except UnicodeDecodeError:
-        raise InputError(path, "is not UTF-8 text", "JSON Lines files must be UTF-8") from None
     except OSError as exc:
         raise InputError(path, f"cannot be read ({exc.strerror})", "check its permissions") from None
+    try:
+        while True:
+            raw = fh.readline(limit + 1)
+            if not raw:
+                return
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):
+                    raw = fh.readline(1 << 20)
+                yield _LineTooLong()
+                continue
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield _NotUtf8(f"byte 0x{raw[exc.start]:02x} at column {exc.start + 1}")
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror})", "check its permissions") from None
+    finally:
+        if fh is not sys.stdin.buffer:
+            fh.close()
+
+
+class _NotUtf8(str):
+    """Stands in for a line that is not UTF-8; its text says where."""
 
 
 @main.command()
@@ -268,16 +302,22 @@ def replay(file: str, db_url: str | None, topics_path: Path | None, config_path:
     """
     settings = load_settings(config_path, topics_path=topics_path)
     ctx = build_context(settings)
+    limit = settings.bot.limits.max_line_bytes
     bad = 0
     with tempfile.TemporaryDirectory(prefix="claimbot-replay-") as tmp:
         store = Store.open(db_url or f"sqlite:///{tmp}/replay.db")
         number = 0
-        for raw in _lines(file):
+        for raw in _lines(file, limit):
             number += 1
-            if not raw.strip():
+            if not isinstance(raw, _LineTooLong | _NotUtf8) and not raw.strip():
                 continue
             doc = None
             try:
+                if isinstance(raw, _LineTooLong):
+                    raise InputError(f"line {number}", f"longer than {limit:,} bytes",
+                                     "split the document, or raise limits.max_line_bytes")
+                if isinstance(raw, _NotUtf8):
+                    raise InputError(f"line {number}", f"not UTF-8 ({raw})", "JSON Lines files must be UTF-8")
                 doc = parse_replay_line(raw, number, settings.timezone)
                 with store.transaction() as repo:
                     line = result_json(process_document(doc, repo, ctx, doc.published or _now()), doc)
@@ -286,11 +326,14 @@ def replay(file: str, db_url: str | None, topics_path: Path | None, config_path:
                 click.echo(f"replay: line {number}: {exc}", err=True)
                 line = {"url": doc.url if doc else None, "title": doc.title if doc else None, "published": None,
                         "topics": [], "spam": False, "claims": [], "warning": str(exc)}
-            except ClaimbotError as exc:
+            except (ClaimbotError, SQLAlchemyError) as exc:
                 bad += 1
-                click.echo(f"replay: {exc}", err=True)
-                line = {"url": _url_of(raw), "title": None, "published": None, "topics": [], "spam": False,
-                        "claims": [], "error": str(exc), "line": number}
+                message = str(exc) if isinstance(exc, ClaimbotError) else \
+                    f"store: line {number}: {type(exc).__name__}: {one_line(exc)}"
+                click.echo(f"replay: {message}", err=True)
+                line = {"url": _url_of(raw) if type(raw) is str else None, "title": None,
+                        "published": None, "topics": [], "spam": False, "claims": [], "error": message,
+                        "line": number}
             click.echo(json.dumps(line, ensure_ascii=False))
         store.close()
     if bad:
@@ -304,10 +347,7 @@ def _documents_for(path: str, fetcher: Fetcher) -> Iterator[Document]:
     if path == "-":
         for number, raw in enumerate(sys.stdin, 1):
             if raw.strip():
-                try:
-                    obj = json.loads(raw)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"stdin line {number}", f"not valid JSON ({exc.msg})", "one object per line") from None
+                obj = _json(raw, f"stdin line {number}")
                 if not isinstance(obj, dict) or not isinstance(obj.get("html", obj.get("text")), str):
                     raise InputError(f"stdin line {number}", "needs 'url' and 'html' or 'text'", "fix that line")
                 yield Document(url=str(obj.get("url") or f"stdin:{number}"), html=obj.get("html"),

@@ -85,6 +85,11 @@ class LimitsConfig(_Strict):
     max_redirects: int = Field(default=5, ge=0, le=20)
     allow_private_addresses: bool = False
     retention_days: int = Field(default=365, ge=1)
+    # The longest input line `replay` and `extract -` accept: a longer one is skipped, never held whole.
+    max_line_bytes: int = Field(default=20_000_000, ge=1000)
+    # New entries handled per feed per poll; the rest wait for the next poll (a 10,000-item feed
+    # would otherwise hold a worker, and SIGTERM, for many minutes).
+    max_items_per_poll: int = Field(default=200, ge=1)
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
