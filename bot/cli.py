@@ -10,6 +10,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
@@ -141,7 +142,12 @@ def dry_run(config_path: Path | None, fmt: str) -> None:
         if settings.bot.feeds:
             fetcher = fetcher_for(settings)
             for feed in settings.bot.feeds:
-                result = poll_feed(feed.url, fetcher, store, ctx, now)
+                result = poll_feed(feed.url, fetcher, store, ctx, now, progress=_progress(feed.name or feed.url))
+                for warning in result.warnings:
+                    click.echo(f"warning: {warning}", err=True)
+                if result.more:
+                    click.echo(f"note: {feed.name or feed.url}: read the first {ctx.max_items_per_poll} new items "
+                               "(limits.max_items_per_poll); the service reads the rest on later polls", err=True)
                 stats["feeds"] += 1
                 stats["articles"] += result.new_articles
                 stats["claims"] += result.new_claims + result.repeats
@@ -165,6 +171,16 @@ def dry_run(config_path: Path | None, fmt: str) -> None:
         notifier = ConsoleNotifier(digest_options(settings), fmt=fmt)
         send_digest(store, notifier, settings.topic_names, now, stats=digest_stats, post_empty=True)
         store.close()
+
+
+def _progress(name: str, every: int = 25) -> Callable[[int, int], None]:
+    """A line on stderr every few items of a long feed, so a long dry run never looks stuck."""
+
+    def report(done: int, total: int) -> None:
+        if total >= 2 * every and (done % every == 0 or done == total):
+            click.echo(f"dry-run: {name}: {done}/{total} items", err=True)
+
+    return report
 
 
 # --- replay ----------------------------------------------------------------------------
@@ -537,19 +553,24 @@ def service_options(settings: Settings) -> ServiceOptions:
         concurrency=schedule.concurrency, per_host=schedule.per_host, lease_seconds=schedule.lease_seconds,
         max_backoff_seconds=schedule.max_backoff_seconds, error_threshold=schedule.error_threshold,
         digest_every_seconds=schedule.digest_every_seconds, health_port=schedule.health_port,
+        health_host=schedule.health_host,
     )
 
 
 @main.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
 @click.option("--console", is_flag=True, help="Print digests to stdout instead of posting them to Slack.")
+@click.option("--health-host", help="Address /healthz and /metrics listen on (default: schedule.health_host, "
+              "127.0.0.1).")
+@click.option("--verbose", is_flag=True, help="Also log the libraries' INFO lines (one per HTTP request).")
 @friendly
-def run(config_path: Path | None, console: bool) -> None:
+def run(config_path: Path | None, console: bool, health_host: str | None, verbose: bool) -> None:
     """Run the service: poll feeds, post digests on schedule, prune old history.
 
     Logs are JSON lines on stdout; /healthz and /metrics listen on
-    schedule.health_port. SIGTERM or SIGINT finishes the feed in hand and exits
-    0. Feeds come from bot.toml: edit it and send SIGHUP (or restart) to add or
+    schedule.health_host:schedule.health_port (127.0.0.1:8080). SIGTERM or SIGINT
+    aborts the requests in flight, stops each feed between two items and exits 0.
+    Feeds come from bot.toml: edit it and send SIGHUP (or restart) to add or
     remove feeds. Any number of workers may share one PostgreSQL database.
 
     \b
@@ -560,12 +581,17 @@ def run(config_path: Path | None, console: bool) -> None:
     notifier = ConsoleNotifier(digest_options(settings)) if console else slack_notifier(settings)
     if not settings.bot.feeds:
         raise ConfigError(str(settings.path), "no [[feeds]] configured", "add at least one feed to run the service")
-    configure_logging()
+    configure_logging(verbose=verbose)
     store = Store.open(settings.database_url)
-    service = Service(service_options(settings), store, fetcher_for(settings), notifier, build_context(settings),
+
+    def options(settings: Settings) -> ServiceOptions:
+        built = service_options(settings)
+        return replace(built, health_host=health_host) if health_host else built
+
+    service = Service(options(settings), store, fetcher_for(settings), notifier, build_context(settings),
                       settings.topic_names)
     try:
-        service.run(reload=lambda: service_options(load_settings(config_path)))
+        service.run(reload=lambda: options(load_settings(config_path)))
     finally:
         store.close()
 

@@ -62,6 +62,8 @@ class ScheduleConfig(_Strict):
     # A feed failing this many polls in a row is named in the digest and announced in Slack.
     error_threshold: int = Field(default=3, ge=1)
     health_port: int | None = Field(default=8080, ge=0, le=65535)
+    # /healthz and /metrics listen here; "0.0.0.0" exposes them beyond this machine (containers).
+    health_host: str = "127.0.0.1"
 
     @field_validator("digest_cron", "prune_cron")
     @classmethod
@@ -200,7 +202,8 @@ class Settings:
         return Context(extract=self.extract_options, topics=self.topics, claims=self.claim_options,
                        novelty=self.novelty_options,
                        encoder=encoder_named(self.bot.novelty.encoder, self.bot.novelty.encoder_threads),
-                       retention_days=self.bot.limits.retention_days)
+                       retention_days=self.bot.limits.retention_days,
+                       max_items_per_poll=self.bot.limits.max_items_per_poll)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -23,7 +23,7 @@ import threading
 import time
 import typing
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -500,4 +500,22 @@ def _decodes(content: bytes, codec: str) -> bool:
 
 
 def decode(content: bytes, content_type: str | None = None) -> str:
-    return content.decode(charset_of(content, content_type), errors="replace")
+    # NUL carries no meaning in a page, and PostgreSQL cannot store it in text.
+    return content.decode(charset_of(content, content_type), errors="replace").replace("\x00", "")
+
+
+_XML_DECL_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\2""")
+
+
+def feed_as_utf8(fetched: Fetched) -> Fetched:
+    """Feed bytes as UTF-8, read with the charset logic pages get (a declared charset counts only
+    when the bytes decode with it), so an EUC-KR feed labelled UTF-8 is read as Korean rather than
+    as Latin-1 mojibake. The XML declaration and the header are rewritten to say UTF-8."""
+    content_type = fetched.headers.get("content-type")
+    text = fetched.content.decode(charset_of(fetched.content, content_type), errors="replace")
+    text = _XML_DECL_ENCODING.sub(r"\1\2utf-8\2", text.lstrip("\ufeff"), count=1)
+    headers = dict(fetched.headers)
+    if content_type:
+        media = content_type.split(";", 1)[0].strip()
+        headers["content-type"] = f"{media}; charset=utf-8"
+    return replace(fetched, content=text.encode("utf-8"), headers=headers)
