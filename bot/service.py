@@ -157,6 +157,7 @@ class Service:
         self._lock = threading.Lock()
         self._in_flight: set[int] = set()
         self._pool: ThreadPoolExecutor | None = None
+        self.refill = False  # run() sets it: a finished feed starts the next due one
 
     def sync_feeds(self, *, remove_missing: bool = False) -> None:
         with self.store.transaction() as repo:
@@ -173,15 +174,16 @@ class Service:
     # --- jobs -------------------------------------------------------------------
 
     def poll_due(self) -> list[PollResult]:
-        """Start the due feeds and wait for them; returns the results (also logged)."""
-        return [r for r in (f.result() for f in self.start_due_polls()) if r is not None]
+        """Poll a batch of due feeds and wait for them; returns the results (also logged)."""
+        return [r for r in (f.result() for f in self.start_due_polls(self.options.concurrency * 4)) if r is not None]
 
-    def start_due_polls(self) -> list[Future[PollResult | None]]:
-        """Lease as many due feeds as there are idle workers and start them, without waiting:
-        the scheduler's poll job returns at once, so the next tick finds the healthy feeds due
-        again while a slow one is still in hand."""
+    def start_due_polls(self, limit: int | None = None) -> list[Future[PollResult | None]]:
+        """Lease as many due feeds as there are idle workers (or ``limit``) and start them,
+        without waiting: the scheduler's poll job returns at once, so the next tick finds the
+        healthy feeds due again while a slow one is still in hand. In the service, each feed
+        that ends starts the next due one, so the workers stay busy between ticks."""
         with self._lock:
-            idle = self.options.concurrency - len(self._in_flight)
+            idle = self.options.concurrency - len(self._in_flight) if limit is None else limit
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=self.options.concurrency, thread_name_prefix="poll")
         if idle <= 0 or self.stopping.is_set():
@@ -203,6 +205,11 @@ class Service:
         finally:
             with self._lock:
                 self._in_flight.discard(feed.id)
+            if self.refill and not self.stopping.is_set():
+                try:
+                    self.start_due_polls()
+                except ClaimbotError as exc:  # the database is away: the next tick tries again
+                    event("poll_refill_failed", error=str(exc))
 
     def _poll_one(self, feed: FeedState) -> PollResult | None:
         if self.stopping.is_set():
@@ -402,6 +409,7 @@ class Service:
         signal.signal(signal.SIGHUP, hangup)
         health = self.serve_health(self.options.health_port) if self.options.health_port is not None else None
         self.scheduler = scheduler
+        self.refill = True
         event("start", worker=self.worker_id, feeds=len(self.options.feed_names),
               poll_seconds=self.options.poll_seconds, digest_cron=self.options.digest_cron)
         scheduler.start()

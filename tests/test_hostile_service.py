@@ -154,3 +154,28 @@ def test_run_with_a_busy_health_port_says_so_without_bug(http_server: LocalServe
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
     assert result.exit_code == 1 and "schedule.health_port" in result.output and "bug" not in result.output
+
+
+def test_in_the_service_a_finished_feed_starts_the_next_due_one(http_server: LocalServer, tmp_path: Path) -> None:
+    """Ticks no longer wait for every feed, so between ticks the workers must refill themselves:
+    six due feeds and two workers, one start, and all six are polled."""
+    from sqlalchemy import text
+
+    from bot.service import ServiceOptions
+
+    for n in range(6):
+        http_server.routes[f"/rss{n}"] = respond(200, feed_xml(http_server.base, []))
+    service = make_service(tmp_path, http_server, io.StringIO(), concurrency=2)
+    urls = {http_server.url(f"/rss{n}"): None for n in range(6)}
+    service.options = ServiceOptions(**{**{f: getattr(service.options, f) for f in ServiceOptions.__slots__},
+                                        "feed_names": urls, "feed_seed_history": dict.fromkeys(urls, True)})
+    service.sync_feeds(remove_missing=True)
+    service.refill = True
+    service.start_due_polls()
+    end = time.monotonic() + 60  # a guard against a hang, not a timing assertion
+    polled = 0
+    while time.monotonic() < end and polled < 6:
+        with service.store.engine.connect() as conn:
+            polled = conn.execute(text("SELECT count(*) FROM feeds WHERE last_polled_at IS NOT NULL")).scalar()
+        time.sleep(0.05)
+    assert polled == 6
