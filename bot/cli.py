@@ -11,7 +11,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -335,8 +335,17 @@ def replay(file: str, db_url: str | None, topics_path: Path | None, config_path:
                 if isinstance(raw, _NotUtf8):
                     raise InputError(f"line {number}", f"not UTF-8 ({raw})", "JSON Lines files must be UTF-8")
                 doc = parse_replay_line(raw, number, settings.timezone)
+                future = doc.published is not None and doc.published > _now() + timedelta(days=2)
+                if future:
+                    # Replayed in time order, a date in the year 9999 would become "now" for
+                    # every later line, and its claims would never age out.
+                    click.echo(f"replay: line {number}: 'published' {doc.published.isoformat()} is in the "
+                               "future; read as unknown", err=True)
+                    doc = replace(doc, published=None)
                 with store.transaction() as repo:
                     line = result_json(process_document(doc, repo, ctx, doc.published or _now()), doc)
+                if future:
+                    line["warning"] = "'published' is in the future; read as unknown"
             except ExtractError as exc:
                 # A well-formed line whose page holds no text: nothing to report, not a bad line.
                 click.echo(f"replay: line {number}: {exc}", err=True)

@@ -169,3 +169,14 @@ def test_multi_line_database_errors_keep_their_meaningful_lines() -> None:
     text = one_line(exc)
     assert "duplicate key" in text and "Key (id)=(7) already exists" in text
     assert "\n" not in text and "[SQL" not in text and "sqlalche.me" not in text
+
+
+def test_a_publication_date_in_the_year_9999_is_read_as_unknown(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(line("https://a.example/1", ON_TOPIC, published="9999-12-31T00:00:00+00:00")
+                     + line("https://a.example/2", ON_TOPIC_2, published="2025-01-22T09:00:00+00:00"))
+    result = run(["replay", str(path)])
+    first, second = (json.loads(x) for x in result.stdout.splitlines())
+    assert first["published"] is None and "future" in first["warning"] and "line 1" in result.stderr
+    assert "9999" not in json.dumps(first["claims"]) and second["published"].startswith("2025-01-22")
+    assert result.exit_code == 0
