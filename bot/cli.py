@@ -308,8 +308,9 @@ def replay(file: str, db_url: str | None, topics_path: Path | None, config_path:
     Input lines: {"url", "title", "published", "source", and "text" or "html"}.
     Output lines: {"url", "title", "published", "topics", "spam", "claims": [{"topic",
     "text", "status": "new"|"repeat", "cluster", "conflicts_with", "why"}]}.
-    A bad line is reported on stderr with its number (its output line carries
-    "error"); the run goes on and exits 1 at the end.
+    A bad line (not JSON, not UTF-8, nested too deeply, over limits.max_line_bytes,
+    or refused by the database) is reported on stderr with its number (its output
+    line carries "error"); the run goes on and exits 1 at the end.
 
     \b
     Example:
@@ -398,6 +399,8 @@ def extract_cmd(paths: tuple[str, ...], fmt: str, config_path: Path | None) -> N
     Bytes are decoded by BOM, then the HTTP header, then <meta charset>, then
     detection, so EUC-KR and CP949 pages come out clean. --format json prints one
     line per document: {"source", "title", "published", "outlet", "author", "text"}.
+    Files are read up to limits.max_page_bytes whatever size they claim (devices,
+    pipes); a pipe with no writer is an error, not a wait.
 
     \b
     Example:
