@@ -78,6 +78,7 @@ def digest_options(settings: Settings) -> DigestOptions:
 def fetcher_for(settings: Settings, *, trusted: bool = False) -> Fetcher:
     limits = settings.bot.limits
     return Fetcher(FetchOptions(read_timeout=limits.fetch_timeout_seconds, max_bytes=limits.max_page_bytes,
+                                total_timeout=limits.request_deadline_seconds,
                                 max_redirects=limits.max_redirects,
                                 allow_private=trusted or limits.allow_private_addresses))
 

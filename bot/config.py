@@ -92,6 +92,8 @@ class LimitsConfig(_Strict):
     # New entries handled per feed per poll; the rest wait for the next poll (a 10,000-item feed
     # would otherwise hold a worker, and SIGTERM, for many minutes).
     max_items_per_poll: int = Field(default=200, ge=1)
+    # One hard deadline per request, headers, redirects and body included.
+    request_deadline_seconds: float = Field(default=45, gt=0, le=3600)
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
