@@ -157,3 +157,24 @@ def test_library_info_lines_stay_out_of_the_json_log_unless_verbose(verbose: boo
         assert logging.getLogger("claimbot").isEnabledFor(logging.INFO)
     finally:
         logging.getLogger().handlers.clear()
+
+
+def test_a_long_dry_run_shows_progress_and_stops_at_the_cap(http_server: LocalServer, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    for n in range(1, 56):  # off-topic pages: stored without extraction, so the test stays quick
+        http_server.routes[f"/news/{n}"] = respond(200, f"<p>Weather report number {n}.</p>",
+                                                   {"Content-Type": "text/html; charset=utf-8"})
+    items = "".join(f"<item><title>t{n}</title><link>{http_server.url(f'/news/{n}')}</link></item>" for n in range(1, 56))
+    http_server.routes["/rss"] = respond(200, rss(items))
+    config = tmp_path / "bot.toml"
+    config.write_text(
+        f'topics_file = "{ROOT / "config" / "topics.toml"}"\n[limits]\nallow_private_addresses = true\n'
+        f'max_items_per_poll = 50\n[[feeds]]\nurl = "{http_server.url("/rss")}"\nname = "long"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["dry-run", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "dry-run: long: 25/50 items" in result.stderr and "dry-run: long: 50/50 items" in result.stderr
+    assert "limits.max_items_per_poll" in result.stderr
+    assert sum(r[1].startswith("/news/") for r in http_server.requests) == 50
