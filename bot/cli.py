@@ -10,7 +10,8 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,7 +26,7 @@ from .delivery import Notifier
 from .delivery.console import ConsoleNotifier
 from .delivery.slack import SlackNotifier, WebhookNotifier
 from .digest import DigestOptions, build_digest, render_messages, render_text
-from .errors import ClaimbotError, ConfigError, ExtractError, InputError
+from .errors import ClaimbotError, ConfigError, ExtractError, InputError, one_line
 from .extract import extract, looks_like_html, parse_date
 from .fetch import Fetcher, FetchOptions, decode
 from .models import DigestStats, Document, DocumentResult
@@ -51,8 +52,8 @@ def friendly(fn: F) -> F:
         except KeyboardInterrupt:
             raise click.ClickException("interrupted") from None
         except SQLAlchemyError as exc:
-            raise click.ClickException(f"store: database error ({type(exc).__name__}: "
-                                       f"{str(exc).splitlines()[0]}). Check DATABASE_URL and the server") from None
+            raise click.ClickException(f"store: database error ({type(exc).__name__}: {one_line(exc)}). "
+                                       "Check DATABASE_URL and the server") from None
         except Exception as exc:
             if os.environ.get("CLAIMBOT_DEBUG"):
                 raise
@@ -77,6 +78,7 @@ def digest_options(settings: Settings) -> DigestOptions:
 def fetcher_for(settings: Settings, *, trusted: bool = False) -> Fetcher:
     limits = settings.bot.limits
     return Fetcher(FetchOptions(read_timeout=limits.fetch_timeout_seconds, max_bytes=limits.max_page_bytes,
+                                total_timeout=limits.request_deadline_seconds,
                                 max_redirects=limits.max_redirects,
                                 allow_private=trusted or limits.allow_private_addresses))
 
@@ -141,7 +143,12 @@ def dry_run(config_path: Path | None, fmt: str) -> None:
         if settings.bot.feeds:
             fetcher = fetcher_for(settings)
             for feed in settings.bot.feeds:
-                result = poll_feed(feed.url, fetcher, store, ctx, now)
+                result = poll_feed(feed.url, fetcher, store, ctx, now, progress=_progress(feed.name or feed.url))
+                for warning in result.warnings:
+                    click.echo(f"warning: {warning}", err=True)
+                if result.more:
+                    click.echo(f"note: {feed.name or feed.url}: read the first {ctx.max_items_per_poll} new items "
+                               "(limits.max_items_per_poll); the service reads the rest on later polls", err=True)
                 stats["feeds"] += 1
                 stats["articles"] += result.new_articles
                 stats["claims"] += result.new_claims + result.repeats
@@ -167,17 +174,33 @@ def dry_run(config_path: Path | None, fmt: str) -> None:
         store.close()
 
 
+def _progress(name: str, every: int = 25) -> Callable[[int, int], None]:
+    """A line on stderr every few items of a long feed, so a long dry run never looks stuck."""
+
+    def report(done: int, total: int) -> None:
+        if total >= 2 * every and (done % every == 0 or done == total):
+            click.echo(f"dry-run: {name}: {done}/{total} items", err=True)
+
+    return report
+
+
 # --- replay ----------------------------------------------------------------------------
 
 _DOC_KEYS = {"url", "title", "published", "source", "text", "html"}
 
 
-def parse_replay_line(raw: str, number: int, tz: Any) -> Document:
+def _json(raw: str, where: str) -> Any:
     try:
-        obj = json.loads(raw)
+        return json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise InputError(f"line {number}", f"not valid JSON ({exc.msg} at column {exc.colno})",
+        raise InputError(where, f"not valid JSON ({exc.msg} at column {exc.colno})",
                          "each line must be one JSON object") from None
+    except RecursionError:
+        raise InputError(where, "JSON nested too deeply", "a document is one flat object") from None
+
+
+def parse_replay_line(raw: str, number: int, tz: Any) -> Document:
+    obj = _json(raw, f"line {number}")
     if not isinstance(obj, dict):
         raise InputError(f"line {number}", "not a JSON object", 'write {"url": ..., "text": ...} on each line')
     url = obj.get("url")
@@ -195,9 +218,14 @@ def parse_replay_line(raw: str, number: int, tz: Any) -> Document:
         if published is None:
             raise InputError(f"line {number}", f"'published' is not an ISO-8601 date: {obj['published']!r}",
                              "use e.g. 2025-01-27T09:00:00+09:00 or null")
-    return Document(url=url, html=html if isinstance(html, str) else None,
-                    text=text if isinstance(text, str) and not isinstance(html, str) else None,
-                    title=obj.get("title"), published=published, source=obj.get("source"))
+    return Document(url=_no_nul(url), html=_no_nul(html) if isinstance(html, str) else None,
+                    text=_no_nul(text) if isinstance(text, str) and not isinstance(html, str) else None,
+                    title=_no_nul(obj.get("title")), published=published, source=_no_nul(obj.get("source")))
+
+
+def _no_nul(value: str | None) -> str | None:
+    """NUL carries no meaning in a document, and PostgreSQL cannot store it in text."""
+    return value.replace("\x00", "") if value else value
 
 
 def result_json(result: DocumentResult, doc: Document) -> dict[str, Any]:
@@ -225,25 +253,48 @@ def _url_of(raw: str) -> str | None:
     """The url of a bad line, when it has one, so its error line can still be matched to it."""
     try:
         obj = json.loads(raw)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         return None
     url = obj.get("url") if isinstance(obj, dict) else None
     return url if isinstance(url, str) else None
 
 
-def _lines(path: str) -> Iterator[str]:
-    if path == "-":
-        yield from sys.stdin
-        return
+class _LineTooLong(str):
+    """Stands in for a line over the limit, which was skipped rather than held in memory."""
+
+
+def _lines(path: str, limit: int) -> Iterator[str]:
+    """Lines as text, each decoded on its own: a bad byte is that line's error, not the file's.
+    A line over ``limit`` bytes is skipped up to its newline, never held whole."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            yield from fh
+        fh = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 - closed below
     except FileNotFoundError:
         raise InputError(path, "no such file", "check the path, or pass - to read standard input") from None
-    except UnicodeDecodeError:
-        raise InputError(path, "is not UTF-8 text", "JSON Lines files must be UTF-8") from None
     except OSError as exc:
         raise InputError(path, f"cannot be read ({exc.strerror})", "check its permissions") from None
+    try:
+        while True:
+            raw = fh.readline(limit + 1)
+            if not raw:
+                return
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):
+                    raw = fh.readline(1 << 20)
+                yield _LineTooLong()
+                continue
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield _NotUtf8(f"byte 0x{raw[exc.start]:02x} at column {exc.start + 1}")
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror})", "check its permissions") from None
+    finally:
+        if fh is not sys.stdin.buffer:
+            fh.close()
+
+
+class _NotUtf8(str):
+    """Stands in for a line that is not UTF-8; its text says where."""
 
 
 @main.command()
@@ -258,8 +309,9 @@ def replay(file: str, db_url: str | None, topics_path: Path | None, config_path:
     Input lines: {"url", "title", "published", "source", and "text" or "html"}.
     Output lines: {"url", "title", "published", "topics", "spam", "claims": [{"topic",
     "text", "status": "new"|"repeat", "cluster", "conflicts_with", "why"}]}.
-    A bad line is reported on stderr with its number (its output line carries
-    "error"); the run goes on and exits 1 at the end.
+    A bad line (not JSON, not UTF-8, nested too deeply, over limits.max_line_bytes,
+    or refused by the database) is reported on stderr with its number (its output
+    line carries "error"); the run goes on and exits 1 at the end.
 
     \b
     Example:
@@ -268,29 +320,47 @@ def replay(file: str, db_url: str | None, topics_path: Path | None, config_path:
     """
     settings = load_settings(config_path, topics_path=topics_path)
     ctx = build_context(settings)
+    limit = settings.bot.limits.max_line_bytes
     bad = 0
     with tempfile.TemporaryDirectory(prefix="claimbot-replay-") as tmp:
         store = Store.open(db_url or f"sqlite:///{tmp}/replay.db")
         number = 0
-        for raw in _lines(file):
+        for raw in _lines(file, limit):
             number += 1
-            if not raw.strip():
+            if not isinstance(raw, _LineTooLong | _NotUtf8) and not raw.strip():
                 continue
             doc = None
             try:
+                if isinstance(raw, _LineTooLong):
+                    raise InputError(f"line {number}", f"longer than {limit:,} bytes",
+                                     "split the document, or raise limits.max_line_bytes")
+                if isinstance(raw, _NotUtf8):
+                    raise InputError(f"line {number}", f"not UTF-8 ({raw})", "JSON Lines files must be UTF-8")
                 doc = parse_replay_line(raw, number, settings.timezone)
+                future = doc.published is not None and doc.published > _now() + timedelta(days=2)
+                if future:
+                    # Replayed in time order, a date in the year 9999 would become "now" for
+                    # every later line, and its claims would never age out.
+                    click.echo(f"replay: line {number}: 'published' {doc.published.isoformat()} is in the "
+                               "future; read as unknown", err=True)
+                    doc = replace(doc, published=None)
                 with store.transaction() as repo:
                     line = result_json(process_document(doc, repo, ctx, doc.published or _now()), doc)
+                if future:
+                    line["warning"] = "'published' is in the future; read as unknown"
             except ExtractError as exc:
                 # A well-formed line whose page holds no text: nothing to report, not a bad line.
                 click.echo(f"replay: line {number}: {exc}", err=True)
                 line = {"url": doc.url if doc else None, "title": doc.title if doc else None, "published": None,
                         "topics": [], "spam": False, "claims": [], "warning": str(exc)}
-            except ClaimbotError as exc:
+            except (ClaimbotError, SQLAlchemyError) as exc:
                 bad += 1
-                click.echo(f"replay: {exc}", err=True)
-                line = {"url": _url_of(raw), "title": None, "published": None, "topics": [], "spam": False,
-                        "claims": [], "error": str(exc), "line": number}
+                message = str(exc) if isinstance(exc, ClaimbotError) else \
+                    f"store: line {number}: {type(exc).__name__}: {one_line(exc)}"
+                click.echo(f"replay: {message}", err=True)
+                line = {"url": _url_of(raw) if type(raw) is str else None, "title": None,
+                        "published": None, "topics": [], "spam": False, "claims": [], "error": message,
+                        "line": number}
             click.echo(json.dumps(line, ensure_ascii=False))
         store.close()
     if bad:
@@ -304,10 +374,7 @@ def _documents_for(path: str, fetcher: Fetcher) -> Iterator[Document]:
     if path == "-":
         for number, raw in enumerate(sys.stdin, 1):
             if raw.strip():
-                try:
-                    obj = json.loads(raw)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"stdin line {number}", f"not valid JSON ({exc.msg})", "one object per line") from None
+                obj = _json(raw, f"stdin line {number}")
                 if not isinstance(obj, dict) or not isinstance(obj.get("html", obj.get("text")), str):
                     raise InputError(f"stdin line {number}", "needs 'url' and 'html' or 'text'", "fix that line")
                 yield Document(url=str(obj.get("url") or f"stdin:{number}"), html=obj.get("html"),
@@ -333,6 +400,8 @@ def extract_cmd(paths: tuple[str, ...], fmt: str, config_path: Path | None) -> N
     Bytes are decoded by BOM, then the HTTP header, then <meta charset>, then
     detection, so EUC-KR and CP949 pages come out clean. --format json prints one
     line per document: {"source", "title", "published", "outlet", "author", "text"}.
+    Files are read up to limits.max_page_bytes whatever size they claim (devices,
+    pipes); a pipe with no writer is an error, not a wait.
 
     \b
     Example:
@@ -497,19 +566,24 @@ def service_options(settings: Settings) -> ServiceOptions:
         concurrency=schedule.concurrency, per_host=schedule.per_host, lease_seconds=schedule.lease_seconds,
         max_backoff_seconds=schedule.max_backoff_seconds, error_threshold=schedule.error_threshold,
         digest_every_seconds=schedule.digest_every_seconds, health_port=schedule.health_port,
+        health_host=schedule.health_host,
     )
 
 
 @main.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
 @click.option("--console", is_flag=True, help="Print digests to stdout instead of posting them to Slack.")
+@click.option("--health-host", help="Address /healthz and /metrics listen on (default: schedule.health_host, "
+              "127.0.0.1).")
+@click.option("--verbose", is_flag=True, help="Also log the libraries' INFO lines (one per HTTP request).")
 @friendly
-def run(config_path: Path | None, console: bool) -> None:
+def run(config_path: Path | None, console: bool, health_host: str | None, verbose: bool) -> None:
     """Run the service: poll feeds, post digests on schedule, prune old history.
 
     Logs are JSON lines on stdout; /healthz and /metrics listen on
-    schedule.health_port. SIGTERM or SIGINT finishes the feed in hand and exits
-    0. Feeds come from bot.toml: edit it and send SIGHUP (or restart) to add or
+    schedule.health_host:schedule.health_port (127.0.0.1:8080). SIGTERM or SIGINT
+    aborts the requests in flight, stops each feed between two items and exits 0.
+    Feeds come from bot.toml: edit it and send SIGHUP (or restart) to add or
     remove feeds. Any number of workers may share one PostgreSQL database.
 
     \b
@@ -520,12 +594,17 @@ def run(config_path: Path | None, console: bool) -> None:
     notifier = ConsoleNotifier(digest_options(settings)) if console else slack_notifier(settings)
     if not settings.bot.feeds:
         raise ConfigError(str(settings.path), "no [[feeds]] configured", "add at least one feed to run the service")
-    configure_logging()
+    configure_logging(verbose=verbose)
     store = Store.open(settings.database_url)
-    service = Service(service_options(settings), store, fetcher_for(settings), notifier, build_context(settings),
+
+    def options(settings: Settings) -> ServiceOptions:
+        built = service_options(settings)
+        return replace(built, health_host=health_host) if health_host else built
+
+    service = Service(options(settings), store, fetcher_for(settings), notifier, build_context(settings),
                       settings.topic_names)
     try:
-        service.run(reload=lambda: service_options(load_settings(config_path)))
+        service.run(reload=lambda: options(load_settings(config_path)))
     finally:
         store.close()
 

@@ -62,6 +62,8 @@ class ScheduleConfig(_Strict):
     # A feed failing this many polls in a row is named in the digest and announced in Slack.
     error_threshold: int = Field(default=3, ge=1)
     health_port: int | None = Field(default=8080, ge=0, le=65535)
+    # /healthz and /metrics listen here; "0.0.0.0" exposes them beyond this machine (containers).
+    health_host: str = "127.0.0.1"
 
     @field_validator("digest_cron", "prune_cron")
     @classmethod
@@ -85,6 +87,13 @@ class LimitsConfig(_Strict):
     max_redirects: int = Field(default=5, ge=0, le=20)
     allow_private_addresses: bool = False
     retention_days: int = Field(default=365, ge=1)
+    # The longest input line `replay` and `extract -` accept: a longer one is skipped, never held whole.
+    max_line_bytes: int = Field(default=20_000_000, ge=1000)
+    # New entries handled per feed per poll; the rest wait for the next poll (a 10,000-item feed
+    # would otherwise hold a worker, and SIGTERM, for many minutes).
+    max_items_per_poll: int = Field(default=200, ge=1)
+    # One hard deadline per request, headers, redirects and body included.
+    request_deadline_seconds: float = Field(default=45, gt=0, le=3600)
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
@@ -195,7 +204,8 @@ class Settings:
         return Context(extract=self.extract_options, topics=self.topics, claims=self.claim_options,
                        novelty=self.novelty_options,
                        encoder=encoder_named(self.bot.novelty.encoder, self.bot.novelty.encoder_threads),
-                       retention_days=self.bot.limits.retention_days)
+                       retention_days=self.bot.limits.retention_days,
+                       max_items_per_poll=self.bot.limits.max_items_per_poll)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -59,3 +59,16 @@ class DeliveryError(ClaimbotError):
         self.retryable = retryable
         self.delivered = delivered  # claims whose messages Slack accepted before the failure
         super().__init__(subject, problem, hint)
+
+
+_NOISE = ("[SQL", "[parameters", "(Background on this error")
+
+
+def one_line(exc: BaseException) -> str:
+    """An error's message on one line: every line that explains it, joined. A driver's message
+    often puts the cause on its first line and the detail on the next (PostgreSQL's DETAIL,
+    HINT); SQLAlchemy adds the statement, its parameters and a link, which say nothing to a user."""
+    orig = getattr(exc, "orig", None)  # SQLAlchemy wraps the driver's error
+    text = str(orig if orig is not None else exc)
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith(_NOISE)]
+    return "; ".join(lines)[:1000] or type(exc).__name__

@@ -45,6 +45,7 @@ class ParsedFeed:
     title: str | None
     items: tuple[FeedItem, ...]
     ttl_minutes: int | None = None
+    reused_guids: tuple[str, ...] = ()   # guids the feed gives to several links (its entries are keyed by both)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,10 @@
 """The orchestrator: the only module that knows every stage, and the order they run in.
 
     poll a feed:
-        feed URL --fetch (conditional GET)--> bytes --feeds.parse_feed--> items
-        each entry not seen before (by guid) --fetch--> page HTML
-            (the feed's <content:encoded> when the page fails) --> process
+        feed URL --fetch (conditional GET)--> bytes --fetch.feed_as_utf8--> UTF-8 --feeds.parse_feed--> items
+        each entry not seen before (by guid; by guid and link when the feed reuses guids),
+            at most max_items_per_poll, stopping between items on shutdown
+            --fetch--> page HTML (the feed's <content:encoded> when the page fails) --> process
 
     process a document:
         html | text --topics.may_mention_any--> no alias anywhere: store the bare article, done
@@ -29,6 +30,7 @@ here and recorded; unexpected exceptions propagate.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -37,10 +39,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from .claims import ClaimOptions, find_claims
 from .delivery import Notifier, Receipt
 from .digest import build_digest
-from .errors import ClaimbotError, DeliveryError, FetchError
+from .errors import ClaimbotError, DeliveryError, FetchError, one_line
 from .extract import ExtractOptions, canonical_url, extract
 from .feeds import parse_feed
-from .fetch import Fetcher, decode
+from .fetch import Fetcher, decode, feed_as_utf8
 from .models import (
     Article,
     Claim,
@@ -72,6 +74,7 @@ class Context:
     novelty: NoveltyOptions = NoveltyOptions()
     encoder: Encoder = field(default_factory=NoEncoder)
     retention_days: int = 365
+    max_items_per_poll: int = 200
 
 
 def process_document(doc: Document, repo: Repository, ctx: Context, now: datetime, *,
@@ -132,7 +135,7 @@ def _refingerprint(known: KnownClaim, ctx: Context) -> Fingerprint:
 @dataclass(slots=True)
 class PollResult:
     feed_url: str
-    status: str = "ok"               # ok | not_modified | error
+    status: str = "ok"               # ok | not_modified | error | interrupted (shutdown between items)
     error: str | None = None
     items: int = 0
     new_articles: int = 0
@@ -145,11 +148,20 @@ class PollResult:
     max_age: float | None = None       # Cache-Control: max-age, seconds
     ttl_minutes: int | None = None     # the feed's own <ttl>
     ms: int = 0
+    more: bool = False                 # items left for the next poll (max_items_per_poll reached)
+    warnings: list[str] = field(default_factory=list)
 
 
 def poll_feed(url: str, fetcher: Fetcher, store: Store, ctx: Context, now: datetime, *, feed_id: int | None = None,
-              etag: str | None = None, last_modified: str | None = None, seed: bool = False) -> PollResult:
-    """Fetch one feed and process its new items; every failure becomes part of the result."""
+              etag: str | None = None, last_modified: str | None = None, seed: bool = False,
+              should_stop: Callable[[], bool] = lambda: False,
+              progress: Callable[[int, int], None] | None = None) -> PollResult:
+    """Fetch one feed and process its new items; every failure becomes part of the result.
+
+    ``should_stop`` is asked between items (SIGTERM must not wait for a 2,000-item feed);
+    ``progress(done, total)`` is told after each item. Items beyond ``ctx.max_items_per_poll``
+    wait for the next poll, and the feed's validators are then not kept, so that poll is not a 304.
+    """
     started = time.monotonic()
     result = PollResult(url)
     try:
@@ -158,7 +170,7 @@ def poll_feed(url: str, fetcher: Fetcher, store: Store, ctx: Context, now: datet
         if fetched.not_modified:
             result.status = "not_modified"
             return result
-        parsed = parse_feed(fetched)
+        parsed = parse_feed(feed_as_utf8(fetched), now)
         result.ttl_minutes = parsed.ttl_minutes
     except ClaimbotError as exc:
         result.status, result.error = "error", str(exc)
@@ -167,13 +179,29 @@ def poll_feed(url: str, fetcher: Fetcher, store: Store, ctx: Context, now: datet
     finally:
         result.ms = int((time.monotonic() - started) * 1000)
     result.items = len(parsed.items)
+    if parsed.reused_guids:
+        result.warnings.append(f"feed: {url}: gives one guid to several links ({parsed.reused_guids[0][:100]!r}"
+                               f"{f' and {len(parsed.reused_guids) - 1} more' if len(parsed.reused_guids) > 1 else ''}"
+                               "); its entries are told apart by guid and link")
     seen: set[str] = set()
     if feed_id is not None:
         with store.transaction() as repo:
             seen = repo.seen_entries(feed_id, [item.guid for item in parsed.items])
-    for item in parsed.items:
-        if item.guid in seen:
-            continue
+    todo = [item for item in parsed.items if item.guid not in seen]
+    cap = ctx.max_items_per_poll
+    if len(todo) > cap and seed and feed_id is not None:
+        # A first poll only records history: the entries past the cap are remembered unread
+        # rather than posted as new on the next poll.
+        with store.transaction() as repo:
+            for item in todo[cap:]:
+                repo.mark_entry(feed_id, item.guid, now)
+    elif len(todo) > cap:
+        result.more = True
+    todo = todo[:cap]
+    for done, item in enumerate(todo):
+        if should_stop():
+            result.status = "interrupted"
+            break
         with store.transaction() as repo:
             if repo.has_article(canonical_url(item.url)):
                 if feed_id is not None:
@@ -188,7 +216,7 @@ def poll_feed(url: str, fetcher: Fetcher, store: Store, ctx: Context, now: datet
         except ClaimbotError as exc:
             error = str(exc)
         except SQLAlchemyError as exc:  # e.g. a value PostgreSQL refuses: this article, not the feed
-            error = f"store: {item.url[:200]}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+            error = f"store: {item.url[:200]}: {type(exc).__name__}: {one_line(exc)}"
         if error is not None:
             result.item_errors.append(error)
         elif outcome.stored:
@@ -198,6 +226,10 @@ def poll_feed(url: str, fetcher: Fetcher, store: Store, ctx: Context, now: datet
         if feed_id is not None and (error is None or _permanent(error)):
             with store.transaction() as repo:
                 repo.mark_entry(feed_id, item.guid, now, article_id=article_id, error=error)
+        if progress is not None:
+            progress(done + 1, len(todo))
+    if result.more or result.status == "interrupted":
+        result.etag = result.last_modified = None
     result.ms = int((time.monotonic() - started) * 1000)
     return result
 
@@ -215,11 +247,11 @@ def fetch_item(item: FeedItem, fetcher: Fetcher) -> Document:
     local file, and the fetcher's SSRF guard applies to every hop.
     """
     try:
-        if not item.url.startswith(("http://", "https://")):
+        if not item.url.lower().startswith(("http://", "https://")):
             raise FetchError(item.url[:200], "not an http(s) link", "only web pages are fetched for feed items")
         page = fetcher.get(item.url)
         html = decode(page.content, page.headers.get("content-type"))
-        url = page.final_url if page.final_url.startswith("http") else item.url
+        url = page.final_url if page.final_url.lower().startswith("http") else item.url
     except ClaimbotError:
         if not (item.content_html or item.summary):
             raise

@@ -1,13 +1,15 @@
 """The long-lived service: APScheduler jobs for polling, digests and pruning.
 
-    poll    every schedule.poll_seconds: lease the due feeds, poll them with
-            bounded concurrency (and at most two at a time per host), record
-            each outcome and the feed's next poll time
+    poll    every schedule.poll_seconds: lease as many due feeds as there are idle
+            workers and start them (at most two at a time per host); the job
+            does not wait for them, so a slow feed never holds the others up.
+            Each outcome and the feed's next poll time are recorded as it ends
     digest  on schedule.digest_cron in the configured timezone
     prune   on schedule.prune_cron: forget clusters older than the retention window
 
-SIGTERM and SIGINT stop taking new feeds, let the feed in hand finish and
-commit, and exit 0. One structured JSON log line per feed poll and per digest.
+SIGTERM and SIGINT stop taking new feeds, abort the requests in flight, stop
+each feed in hand between two items (what was stored stays; the rest waits for
+the next run), and exit 0. One structured JSON log line per feed poll and per digest.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,7 +42,7 @@ from prometheus_client import (
 )
 
 from .delivery import Notifier
-from .errors import ClaimbotError, DeliveryError
+from .errors import ClaimbotError, ConfigError, DeliveryError, one_line
 from .fetch import Fetcher
 from .models import DigestStats
 from .pipeline import Context, PollResult, poll_feed, send_digest
@@ -68,6 +70,7 @@ class ServiceOptions:
     error_threshold: int = 3
     digest_every_seconds: int | None = None
     health_port: int | None = None
+    health_host: str = "127.0.0.1"
 
 
 class Metrics:
@@ -108,18 +111,25 @@ class JsonFormatter(logging.Formatter):
         data = {"ts": datetime.fromtimestamp(record.created, UTC).isoformat(), "level": record.levelname.lower(),
                 "event": getattr(record, "event", record.getMessage())}
         data.update(getattr(record, "fields", {}))
-        if record.exc_info:
-            data["error"] = self.formatException(record.exc_info).splitlines()[-1]
+        if record.exc_info and record.exc_info[1] is not None:
+            # The exception's own lines, not the traceback's last one (which for a database error
+            # is SQLAlchemy's link to its docs).
+            data["error"] = f"{type(record.exc_info[1]).__name__}: {one_line(record.exc_info[1])}"
         return json.dumps(data, ensure_ascii=False, default=str)
 
 
-def configure_logging() -> None:
+# Libraries that log a line per request or per page at INFO; one line per feed poll is ours to write.
+_CHATTY = ("apscheduler", "alembic", "httpx", "httpcore", "trafilatura", "htmldate", "courlan", "charset_normalizer", "urllib3")
+
+
+def configure_logging(*, verbose: bool = False) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 def event(name: str, **fields: object) -> None:
@@ -145,6 +155,9 @@ class Service:
         self.last_poll: float | None = None
         self._host_slots: dict[str, threading.Semaphore] = {}
         self._lock = threading.Lock()
+        self._in_flight: set[int] = set()
+        self._pool: ThreadPoolExecutor | None = None
+        self.refill = False  # run() sets it: a finished feed starts the next due one
 
     def sync_feeds(self, *, remove_missing: bool = False) -> None:
         with self.store.transaction() as repo:
@@ -161,19 +174,47 @@ class Service:
     # --- jobs -------------------------------------------------------------------
 
     def poll_due(self) -> list[PollResult]:
-        """Lease the due feeds and poll them; returns the results (also logged)."""
-        now = self.clock()
-        with self.store.transaction() as repo:
-            feeds = repo.lease_due_feeds(now, self.worker_id, self.options.concurrency * 4,
-                                         timedelta(seconds=self.options.lease_seconds))
-        if not feeds:
+        """Poll a batch of due feeds and wait for them; returns the results (also logged)."""
+        return [r for r in (f.result() for f in self.start_due_polls(self.options.concurrency * 4)) if r is not None]
+
+    def start_due_polls(self, limit: int | None = None) -> list[Future[PollResult | None]]:
+        """Lease as many due feeds as there are idle workers (or ``limit``) and start them,
+        without waiting: the scheduler's poll job returns at once, so the next tick finds the
+        healthy feeds due again while a slow one is still in hand. In the service, each feed
+        that ends starts the next due one, so the workers stay busy between ticks."""
+        with self._lock:
+            idle = self.options.concurrency - len(self._in_flight) if limit is None else limit
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.options.concurrency, thread_name_prefix="poll")
+        if idle <= 0 or self.stopping.is_set():
             return []
-        with ThreadPoolExecutor(max_workers=self.options.concurrency, thread_name_prefix="poll") as pool:
-            return [r for r in pool.map(self._poll_one, feeds) if r is not None]
+        with self.store.transaction() as repo:
+            feeds = repo.lease_due_feeds(self.clock(), self.worker_id, idle,
+                                         timedelta(seconds=self.options.lease_seconds))
+        started = []
+        with self._lock:
+            for feed in feeds:
+                if feed.id not in self._in_flight:  # a poll that outlived its lease is still ours
+                    self._in_flight.add(feed.id)
+                    started.append(self._pool.submit(self._poll_guarded, feed))
+        return started
+
+    def _poll_guarded(self, feed: FeedState) -> PollResult | None:
+        try:
+            return self._poll_one(feed)
+        finally:
+            with self._lock:
+                self._in_flight.discard(feed.id)
+            if self.refill and not self.stopping.is_set():
+                try:
+                    self.start_due_polls()
+                except ClaimbotError as exc:  # the database is away: the next tick tries again
+                    event("poll_refill_failed", error=str(exc))
 
     def _poll_one(self, feed: FeedState) -> PollResult | None:
         if self.stopping.is_set():
-            return None  # the lease runs out and another run picks it up
+            self._give_back(feed)
+            return None
         host = urlsplit(feed.url).hostname or ""
         with self._lock:
             slot = self._host_slots.setdefault(host, threading.Semaphore(self.options.per_host))
@@ -181,10 +222,21 @@ class Service:
             seed = self.options.feed_seed_history.get(feed.url, True) and not feed.seeded
             try:
                 result = poll_feed(feed.url, self.fetcher, self.store, self.ctx, self.clock(), feed_id=feed.id,
-                                   etag=feed.etag, last_modified=feed.last_modified, seed=seed)
+                                   etag=feed.etag, last_modified=feed.last_modified, seed=seed,
+                                   should_stop=self.stopping.is_set)
             except Exception as exc:  # a bug or a database fault: recorded, so the feed is never wedged
                 log.exception("poll_failed", extra={"event": "poll_failed", "fields": {"feed": feed.url}})
-                result = PollResult(feed.url, status="error", error=f"internal error: {type(exc).__name__}: {exc}")
+                result = PollResult(feed.url, status="error",
+                                    error=f"internal error: {type(exc).__name__}: {one_line(exc)}")
+        if self.stopping.is_set() and result.status in ("interrupted", "error"):
+            # Cut short by the shutdown, not the feed's fault: due again at the next start,
+            # its error count and its first-poll seeding untouched.
+            self._give_back(feed)
+            event("poll", feed=feed.url, status="interrupted", new_articles=result.new_articles,
+                  new_claims=result.new_claims, ms=result.ms)
+            return result
+        for warning in result.warnings:
+            event("feed_warning", feed=feed.url, warning=warning)
         ok = result.status != "error"
         now = self.clock()
         interval = self.options.feed_intervals.get(feed.url, self.options.poll_seconds)
@@ -209,9 +261,13 @@ class Service:
         m.last_poll.set(time.time())
         event("poll", feed=feed.url, status=result.status, new_articles=result.new_articles,
               new_claims=result.new_claims, repeats=result.repeats, item_errors=len(result.item_errors),
-              error=result.error, seeded=seed, ms=result.ms, next_poll=when.isoformat())
+              error=result.error, seeded=seed, more=result.more, ms=result.ms, next_poll=when.isoformat())
         self._announce_health(feed, ok, result.error)
         return result
+
+    def _give_back(self, feed: FeedState) -> None:
+        with self.store.transaction() as repo:
+            repo.release_lease(feed.id, self.worker_id)
 
     def _announce_health(self, feed: FeedState, ok: bool, error: str | None) -> None:
         """Say so in Slack when a feed crosses the failure threshold, and when it recovers.
@@ -304,10 +360,16 @@ class Service:
                 self.end_headers()
                 self.wfile.write(body)
 
-        server = ThreadingHTTPServer(("0.0.0.0", port), Handler)  # noqa: S104 - inside a container
+        host = self.options.health_host
+        try:
+            server = ThreadingHTTPServer((host, port), Handler)
+        except OSError as exc:
+            raise ConfigError("schedule.health_port", f"cannot listen on {host}:{port} ({exc.strerror})",
+                              "another process holds that port: stop it, or set schedule.health_port to a free "
+                              "one (0 picks any)") from None
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True, name="health").start()
-        event("health_endpoint", port=server.server_address[1])
+        event("health_endpoint", host=host, port=server.server_address[1])
         return server
 
     def run(self, reload: Callable[[], ServiceOptions] | None = None) -> None:
@@ -320,7 +382,7 @@ class Service:
             # Starved or late jobs still run once (not once per missed tick), up to a whole interval late.
             "coalesce": True, "max_instances": 1, "misfire_grace_time": max(60, self.options.poll_seconds),
         })
-        scheduler.add_job(self.poll_due, IntervalTrigger(seconds=self.options.poll_seconds), id="poll",
+        scheduler.add_job(self.start_due_polls, IntervalTrigger(seconds=self.options.poll_seconds), id="poll",
                           name="poll due feeds", next_run_time=datetime.now(UTC))
         digest_trigger = IntervalTrigger(seconds=self.options.digest_every_seconds) \
             if self.options.digest_every_seconds else \
@@ -332,6 +394,7 @@ class Service:
         def stop(signum: int, _frame: object) -> None:
             event("shutdown", signal=signal.Signals(signum).name)
             self.stopping.set()
+            self.fetcher.abort()  # requests in flight fail now, not at their deadline
             threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
 
         def hangup(_signum: int, _frame: object) -> None:
@@ -346,9 +409,12 @@ class Service:
         signal.signal(signal.SIGHUP, hangup)
         health = self.serve_health(self.options.health_port) if self.options.health_port is not None else None
         self.scheduler = scheduler
+        self.refill = True
         event("start", worker=self.worker_id, feeds=len(self.options.feed_names),
               poll_seconds=self.options.poll_seconds, digest_cron=self.options.digest_cron)
         scheduler.start()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)  # each feed stops at its next item
         if health is not None:
             health.shutdown()
         event("stopped", worker=self.worker_id)

@@ -68,7 +68,7 @@ def test_the_request_goes_to_the_address_the_guard_checked(monkeypatch: pytest.M
 
     def handler(request: httpx.Request) -> httpx.Response:  # no connection is made: httpx's mock transport
         seen.append(request)
-        return httpx.Response(200, content=b"ok")
+        return httpx.Response(200, stream=httpx.ByteStream(b"ok"))  # streamed, as from a socket
 
     client = httpx.Client(transport=httpx.MockTransport(handler), follow_redirects=False)
     fetched = Fetcher(FetchOptions(allow_private=False), client=client).get(url)

@@ -18,9 +18,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 
-from ..errors import StoreError
+from ..errors import StoreError, one_line
 from .repository import FeedState, Repository, text_key
 
 __all__ = ["FeedState", "Repository", "Store", "text_key"]
@@ -39,8 +39,13 @@ class Store:
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if url.startswith("sqlite:///") and not url.startswith(("sqlite:///:memory:", "sqlite:///file:")):
+            folder = Path(url.removeprefix("sqlite:///").split("?", 1)[0]).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(_redact(url), f"cannot create the folder {folder} ({exc.strerror})",
+                                 "point database_url (or DATABASE_URL) at a folder you can write to") from None
         try:
             engine = create_engine(url, future=True, pool_pre_ping=True)
         except (SQLAlchemyError, ValueError, ImportError) as exc:
@@ -49,9 +54,47 @@ class Store:
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         store = cls(engine)
+        if engine.dialect.name == "sqlite":
+            store.check_integrity()
         if migrate:
             store.migrate()
         return store
+
+    def check_integrity(self) -> None:
+        """A damaged SQLite file can still open and answer the queries that miss its bad pages;
+        it is refused here rather than half-read. (PostgreSQL checks its own pages.)"""
+        try:
+            with self.engine.connect() as conn:
+                problems = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
+        except DatabaseError as exc:
+            raise self._explain(exc) from None
+        if problems != ["ok"]:
+            first = str(problems[0]).splitlines()[0]
+            raise StoreError(_redact(str(self.engine.url)), f"the database file is corrupt ({first}; "
+                             f"{len(problems)} problem(s) found by PRAGMA quick_check)",
+                             "restore it from a backup, or move it aside to start a new one") from None
+
+    def _explain(self, exc: DatabaseError) -> StoreError:
+        """The driver's error as one line, with the advice that fits the database at hand."""
+        url, detail = _redact(str(self.engine.url)), one_line(exc)
+        if self.engine.dialect.name != "sqlite":
+            return StoreError(url, f"cannot reach the database ({detail})",
+                              "check DATABASE_URL and that the server is running")
+        low = detail.lower()
+        if "not a database" in low or "malformed" in low:
+            return StoreError(url, f"the database file is corrupt ({detail})",
+                              "restore it from a backup, or move it aside to start a new one")
+        if "readonly" in low or "read-only" in low:
+            return StoreError(url, f"the database is read-only ({detail})",
+                              "make the file and its folder writable, or point database_url (or DATABASE_URL) "
+                              "at a writable place")
+        if "unable to open" in low:
+            return StoreError(url, f"cannot open the SQLite file ({detail})",
+                              "check that its folder exists and is writable, or fix database_url (or DATABASE_URL)")
+        if "locked" in low or "busy" in low:
+            return StoreError(url, f"the database is locked ({detail})",
+                              "another process holds it; SQLite serves one worker, use PostgreSQL for more")
+        return StoreError(url, f"database error ({detail})", "check the file, its folder and the disk")
 
     def migrate(self) -> None:
         cfg = Config()
@@ -63,9 +106,8 @@ class Store:
                     conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
-        except OperationalError as exc:
-            raise StoreError(_redact(str(self.engine.url)), f"cannot reach the database ({exc.orig})",
-                             "check DATABASE_URL and that the server is running") from None
+        except (OperationalError, DatabaseError) as exc:
+            raise self._explain(exc) from None
 
     @contextmanager
     def transaction(self) -> Iterator[Repository]:
@@ -76,7 +118,9 @@ class Store:
             with lock, self.engine.begin() as conn:
                 yield Repository(conn)
         except OperationalError as exc:
-            raise StoreError(_redact(str(self.engine.url)), f"database error ({exc.orig})",
+            if self.engine.dialect.name == "sqlite":
+                raise self._explain(exc) from None
+            raise StoreError(_redact(str(self.engine.url)), f"database error ({one_line(exc)})",
                              "check that the database is reachable and not locked by another process") from None
 
     @contextmanager

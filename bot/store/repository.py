@@ -397,6 +397,12 @@ class Repository:
                           error_since=current.error_since or now)
         self.conn.execute(update(f).where(f.c.id == feed_id).values(**values))
 
+    def release_lease(self, feed_id: int, owner: str) -> None:
+        """Give a feed back unpolled (the worker is stopping): still due, its counters untouched."""
+        f = t.feeds
+        self.conn.execute(update(f).where(f.c.id == feed_id, f.c.lease_owner == owner)
+                          .values(lease_owner=None, lease_until=None))
+
     def recent_digest(self, since: datetime) -> bool:
         """Was a digest sent since then? Workers woken by the same cron tick post it once."""
         return self.conn.execute(select(t.digests.c.id).where(t.digests.c.state == "sent",
