@@ -12,10 +12,10 @@
                     --text.sentences--> sentences with their passages
                     --topics.match_topics--> which sentence is on which topic, spam flag
                     --claims.find_claims--> ranked claims with their figures, key claims marked
-        all claims  --encoder.encode--> sentence embeddings (one batch per document)
         each claim  --novelty.fingerprint--> typed slots --novelty.keys--> retrieval keys
         all claims  --store.similar_claims_many--> candidates (one lookup per document)
         each claim  --novelty.decide--> new | repeat | new with a changed fact
+        new claims  --encoder.encode--> sentence embeddings (one batch) --> more candidates --> decide again
         all claims  --store.save_claims--> rows (the article once per canonical URL)
 
     send a digest (under a lock: one process posts at a time):
@@ -99,12 +99,33 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
     if is_new:
         for topic in sorted({c.topic for c in claims}):  # sorted: workers take the locks in one order
             repo.serialize_topic(topic)
-    outcomes: list[ClaimOutcome] = []
+    prints = [fingerprint(claim, ctx.novelty) for claim in claims]
+    stored = repo.similar_claims_many([(c.topic, keys(fp, ctx.novelty)) for c, fp in zip(claims, prints, strict=True)],
+                                      since)
+    decided = _decide_in_order(claims, prints, stored, article, ctx)
+    # Meaning is the costly signal: claims the figures, names and words already fold skip the
+    # encoder; the rest are embedded in one batch, meet their neighbours in meaning, and are decided again.
+    fresh = [i for i, (_, d, _, _) in enumerate(decided) if d.status == "new"]
+    vectors = ctx.encoder.encode([claims[i].text for i in fresh])
+    if any(vectors):
+        for i, vector in zip(fresh, vectors, strict=True):
+            prints[i] = replace(prints[i], vector=vector)
+        more = repo.similar_claims_many([(claims[i].topic, keys(prints[i], ctx.novelty)) for i in fresh], since)
+        for i, extra in zip(fresh, more, strict=True):
+            seen = {k.claim_id for k in stored[i]}
+            stored[i] = stored[i] + [k for k in extra if k.claim_id not in seen]
+        decided = _decide_in_order(claims, prints, stored, article, ctx)
+    outcomes = [ClaimOutcome(claim, decision) for claim, decision, _, _ in decided]
+    if is_new and decided:
+        repo.save_claims(article_id, decided, url=article.url, outlet=article.outlet, now=now, suppressed=seed)
+    return DocumentResult(url=doc.url, title=article.title, published=article.published, outlet=article.outlet,
+                          topics=topics.topics, outcomes=tuple(outcomes), spam=topics.spam, stored=is_new,
+                          article_id=article_id)
+
+
+def _decide_in_order(claims: list[Claim], prints: list[Fingerprint], stored: list[list[KnownClaim]], article: Article,
+                     ctx: Context) -> list[tuple[Claim, Decision, Fingerprint, tuple[RetrievalKey, ...]]]:
     decided: list[tuple[Claim, Decision, Fingerprint, tuple[RetrievalKey, ...]]] = []
-    vectors = ctx.encoder.encode([claim.text for claim in claims])
-    prints = [fingerprint(claim, ctx.novelty, vector) for claim, vector in zip(claims, vectors, strict=True)]
-    lookups = [(claim.topic, keys(fp, ctx.novelty)) for claim, fp in zip(claims, prints, strict=True)]
-    stored = repo.similar_claims_many(lookups, since)
     for claim, fp, candidates in zip(claims, prints, stored, strict=True):
         known = [(k, k.fingerprint or _refingerprint(k, ctx)) for k in candidates]
         # This article's own earlier claims count too: a sentence restated further down is a repeat.
@@ -113,12 +134,7 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
         if decision.status == "new":
             decision = replace(decision, cluster=new_cluster_id(claim, article.url))
         decided.append((claim, decision, fp, keys(fp, ctx.novelty, founder=decision.status == "new")))
-        outcomes.append(ClaimOutcome(claim, decision))
-    if is_new and decided:
-        repo.save_claims(article_id, decided, url=article.url, outlet=article.outlet, now=now, suppressed=seed)
-    return DocumentResult(url=doc.url, title=article.title, published=article.published, outlet=article.outlet,
-                          topics=topics.topics, outcomes=tuple(outcomes), spam=topics.spam, stored=is_new,
-                          article_id=article_id)
+    return decided
 
 
 def as_known(claim: Claim, decision: Decision, url: str, outlet: str | None) -> KnownClaim:

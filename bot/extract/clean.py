@@ -292,10 +292,10 @@ def clean_lines(raw_lines: list[str], options: CleanOptions, title: str | None =
         if out.title is None and options.trim_edges:
             # The first headline about the body; subheads under it are longer, navigation shares no word.
             heads = [ln for ln in deduped[:first] if is_headline_like(ln, options) and len(ln) >= 10]
-            body_words = set(content_tokens(" ".join(deduped[first:])))
+            body_words = _body_words(deduped, first)
             about = [ln for ln in heads if set(content_tokens(ln)) & body_words]
             out.title = about[0] if about else max(heads, key=len, default=None)
-        decks = _decks(deduped, first, out.title, options)
+        decks = _decks(deduped, first, out.title, options) if first and options.trim_edges else set()
         for i, line in enumerate(deduped):
             if options.trim_edges and (i < first or i > last) and is_headline_like(line, options) and i not in decks:
                 out.removed.append(line)
@@ -306,11 +306,16 @@ def clean_lines(raw_lines: list[str], options: CleanOptions, title: str | None =
     return out
 
 
+def _body_words(lines: list[str], first: int) -> set[str]:
+    """Words of the body's first paragraphs: enough to tell a subhead from navigation, cheap on long pages."""
+    return set(content_tokens(" ".join(lines[first:first + 12])))
+
+
 def _decks(lines: list[str], first: int, title: str | None, options: CleanOptions) -> set[int]:
     """Subheads between the headline and the body (올트먼 "머스크 틀렸다" 즉각 반박): the article's
     own summary, often its key claims. Navigation and breadcrumbs above the body share no words
     with it; a subhead shares several."""
-    body = set(content_tokens(" ".join(lines[first:])))
+    body = _body_words(lines, first)
     title_words = set(content_tokens(title)) if title else set()
     title_key = _key(title) if title else None
     out: set[int] = set()

@@ -69,6 +69,7 @@ def _fingerprint_to_json(fp: Fingerprint) -> dict[str, object]:
             "concepts": list(fp.concepts), "words": list(fp.words), "polarity": list(fp.polarity)}
 
 
+@lru_cache(maxsize=8192)  # a story's claims are candidates for every article that follows it
 def _fingerprint_from_json(raw: str | None, vector: bytes | None) -> Fingerprint | None:
     if not raw:
         return None
@@ -92,7 +93,7 @@ MAX_FANOUT = 200   # newest claims read under one key, whatever the key asks for
 # Candidates per claim, the most shared keys first. The novelty stage caps its own keys; a claim
 # now also meets its topic's recent founders and its embedding's neighbours, so 32 rather than the
 # 24 that figures, names and words alone needed.
-CANDIDATES = 48
+CANDIDATES = 32
 
 
 def _key_hits_query(slots: int):  # type: ignore[no-untyped-def]
@@ -222,7 +223,7 @@ class Repository:
             .join(a, a.c.id == c.c.article_id).where(c.c.id.in_(sorted(ids))))
         return {r.id: KnownClaim(claim_id=r.id, cluster=r.cluster_id, topic=r.topic, text=r.text,
                                  figures=_decoded(r.figures), url=r.url, outlet=r.outlet,  # type: ignore[arg-type]
-                                 fingerprint=_fingerprint_from_json(r.fingerprint, r.vector),
+                                 fingerprint=_fingerprint_from_json(r.fingerprint, bytes(r.vector or b"")),
                                  article_id=r.article_id, status=r.status) for r in rows}
 
     def save_claims(self, article_id: int,
