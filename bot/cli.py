@@ -47,6 +47,8 @@ def friendly(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except click.ClickException:
+            raise  # already a user error (UsageError included): click prints it as it is
         except ClaimbotError as exc:
             raise click.ClickException(str(exc)) from None
         except KeyboardInterrupt:
@@ -72,7 +74,9 @@ def build_context(settings: Settings) -> Context:
 
 
 def digest_options(settings: Settings) -> DigestOptions:
-    return DigestOptions(timezone=settings.timezone, layout=settings.bot.slack.layout)
+    slack = settings.bot.slack
+    return DigestOptions(timezone=settings.timezone, layout=slack.layout, claim_chars=slack.claim_chars,
+                         item_chars=slack.item_chars, message_chars=slack.message_chars)
 
 
 def fetcher_for(settings: Settings, *, trusted: bool = False) -> Fetcher:
@@ -86,7 +90,9 @@ def fetcher_for(settings: Settings, *, trusted: bool = False) -> Fetcher:
 def slack_notifier(settings: Settings) -> Notifier:
     secrets, options = settings.secrets, digest_options(settings)
     if secrets.slack_bot_token:
-        return SlackNotifier(secrets.slack_bot_token, settings.bot.slack.channel, options, api_url=secrets.slack_api_url)
+        return SlackNotifier(secrets.slack_bot_token, settings.bot.slack.channel, options, api_url=secrets.slack_api_url,
+                             timeout=settings.bot.slack.timeout_seconds,
+                             max_retry_after=settings.bot.slack.max_retry_after_seconds)
     if secrets.slack_webhook_url:
         return WebhookNotifier(secrets.slack_webhook_url, options)
     raise ConfigError("environment", "no Slack credentials",

@@ -79,6 +79,12 @@ class SlackConfig(_Strict):
     channel: str = "#claimbot"
     layout: Literal["thread", "single"] = "thread"
     post_empty: bool = False
+    timeout_seconds: int = Field(default=30, ge=1, le=300)
+    # A longer Retry-After is not waited out: the claims stay pending for the next digest.
+    max_retry_after_seconds: int = Field(default=60, ge=0, le=3600)
+    claim_chars: int = Field(default=400, ge=40, le=2000)      # a claim's text as shown, before escaping
+    item_chars: int = Field(default=2000, ge=200, le=2900)     # one item's mrkdwn after escaping
+    message_chars: int = Field(default=38_000, ge=2000, le=39_000)  # one message, after escaping
 
 
 class LimitsConfig(_Strict):

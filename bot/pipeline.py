@@ -19,7 +19,8 @@
         all claims  --store.save_claims--> rows (the article once per canonical URL)
 
     send a digest (under a lock: one process posts at a time):
-        unfinished digests --notifier.already_sent--> sent, or failed and their claims go again
+        unfinished digests --notifier.already_sent--> the claims the channel shows; the rest posted
+            after them (sent), or none there (failed: the claims go again), or cannot tell (stop here)
         store.pending_claims --digest.build_digest--> Digest --notifier.send--> Slack | console
         --store.mark_posted (only after Slack said ok; on failure, what Slack accepted)
 
@@ -284,39 +285,54 @@ def send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], n
         return _send_digest(store, notifier, topic_names, now, stats=stats, post_empty=post_empty, channel=channel)
 
 
-def _finish_thread(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime, digest_id: int,
-                   claim_ids: list[int], receipt: Receipt) -> None:
-    """A crash cut a thread digest short: post the missing replies under the summary already in
-    the channel, so the digest ends up whole, in one message, with no claim twice."""
-    missing = set(claim_ids) - set(receipt.claim_ids or ())
+def _settle_unfinished(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime,
+                       channel: str | None) -> str | None:
+    """Digests a crash or a silent Slack left behind are settled before anything new is sent.
+
+    'pending' never reached Slack: its claims go again. 'sending' may have: the channel is asked
+    which of its claims it shows, and the missing ones are posted after them, in either layout.
+    When the channel cannot be asked, or Slack again does not answer, the digest stays 'sending'
+    and the error is returned: nothing is sent until it can be checked.
+    """
     with store.transaction() as repo:
-        items = [item for item in repo.pending_claims() if item.claim_id in missing]
-    rest = replace(build_digest(items, topic_names, period_start=None, period_end=now), digest_id=digest_id)
-    try:
-        if not rest.is_empty:
-            notifier.send(rest, resume=receipt)
-    except DeliveryError as exc:
+        unfinished = repo.unfinished_digests()
+    for d in unfinished:  # Slack is asked outside any transaction
+        if d.state == "pending":
+            with store.transaction() as repo:
+                repo.mark_failed(d.id, "interrupted before anything was sent; its claims go out again")
+            continue
+        try:
+            receipt = notifier.already_sent(d.id, d.channel or channel, since=d.created_at)
+        except DeliveryError as exc:
+            return f"digest {d.id} is unconfirmed, so nothing is sent until the channel can be checked: {exc}"
+        if receipt is None:
+            with store.transaction() as repo:
+                repo.mark_failed(d.id, "interrupted before Slack took it; its claims go out again")
+            continue
+        shown = set(d.claim_ids) if receipt.claim_ids is None else set(receipt.claim_ids) & set(d.claim_ids)
+        missing = [cid for cid in d.claim_ids if cid not in shown]
         with store.transaction() as repo:
-            repo.mark_failed(digest_id, str(exc), posted=sorted(set(claim_ids) - missing) + list(exc.delivered))
-        return
-    with store.transaction() as repo:
-        repo.mark_posted(digest_id, claim_ids, receipt.message_ts, now)
+            items = repo.pending_claims(only=missing) if missing else []
+        rest = replace(build_digest(items, topic_names, period_start=None, period_end=now), digest_id=d.id)
+        try:
+            if not rest.is_empty:
+                notifier.send(rest, resume=receipt)
+        except DeliveryError as exc:
+            if exc.unknown:
+                return f"digest {d.id} is unconfirmed: {exc}"
+            with store.transaction() as repo:
+                repo.mark_failed(d.id, str(exc), posted=sorted(shown) + list(exc.delivered))
+            continue
+        with store.transaction() as repo:
+            repo.mark_posted(d.id, d.claim_ids, receipt.message_ts, now)
+    return None
 
 
 def _send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime, *,
                  stats: DigestStats, post_empty: bool, channel: str | None) -> DigestOutcome:
-    with store.transaction() as repo:
-        unfinished = repo.unfinished_digests()
-    for digest_id, claim_ids, sent_to in unfinished:  # Slack is asked outside any transaction
-        receipt = notifier.already_sent(digest_id, sent_to or channel)
-        if receipt is not None and receipt.claim_ids is not None:
-            _finish_thread(store, notifier, topic_names, now, digest_id, claim_ids, receipt)
-            continue
-        with store.transaction() as repo:
-            if receipt is not None:
-                repo.mark_posted(digest_id, claim_ids, receipt.message_ts, now)
-            else:
-                repo.mark_failed(digest_id, "interrupted before Slack confirmed; its claims go out again")
+    blocked = _settle_unfinished(store, notifier, topic_names, now, channel)
+    if blocked is not None:
+        return DigestOutcome(build_digest([], topic_names, period_start=None, period_end=now), None, blocked)
     with store.transaction() as repo:
         items = repo.pending_claims()
         period_start = repo.last_digest_end()
@@ -337,8 +353,10 @@ def _send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], 
     try:
         receipt = notifier.send(digest, on_first_message=first_message_posted)
     except DeliveryError as exc:
-        with store.transaction() as repo:
-            repo.mark_failed(digest_id, str(exc), posted=exc.delivered)
+        if not exc.unknown:
+            with store.transaction() as repo:
+                repo.mark_failed(digest_id, str(exc), posted=exc.delivered)
+        # Unknown: Slack may have it. The row stays 'sending'; the next run asks the channel first.
         return DigestOutcome(digest, None, str(exc))
     with store.transaction() as repo:
         repo.mark_posted(digest_id, digest.claim_ids, receipt.message_ts, now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from ..models import Digest
@@ -25,13 +26,17 @@ class Notifier(Protocol):
         """Deliver the whole digest or raise DeliveryError (with the claims already delivered).
 
         ``on_first_message`` is called with the channel id Slack resolved, before and after the
-        first message, so a crash later can be recovered. ``resume`` is a summary already in the
-        channel: only the thread replies are posted, under it.
+        first message, so a crash later can be recovered. ``resume`` is part of this digest already
+        in the channel: the rest is posted after it (under the summary in the thread layout).
+        A DeliveryError with ``unknown`` means Slack may have the message: look before re-sending.
         """
         ...
 
-    def already_sent(self, digest_id: int, channel: str | None) -> Receipt | None:
-        """After a crash: was this digest posted before its row was marked sent?"""
+    def already_sent(self, digest_id: int, channel: str | None, since: datetime | None = None) -> Receipt | None:
+        """After a crash: which of this digest's claims are in the channel (None: none of it is).
+
+        Raises DeliveryError when it cannot tell; nothing may be sent until it can.
+        """
         ...
 
     def alert(self, text: str) -> None:

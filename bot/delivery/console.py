@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import TextIO
 
 from ..digest import DigestOptions, render_messages, render_text
@@ -29,7 +30,7 @@ class ConsoleNotifier:
         self.stream.flush()
         return Receipt()
 
-    def already_sent(self, digest_id: int, channel: str | None) -> Receipt | None:
+    def already_sent(self, digest_id: int, channel: str | None, since: datetime | None = None) -> Receipt | None:
         return None
 
     def alert(self, text: str) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import Connection, Integer, Text, bindparam, cast, func, insert, select, union_all, update
 
@@ -31,6 +32,14 @@ class FeedState:
     error_count: int
     last_error: str | None
     error_since: datetime | None
+
+
+class UnfinishedDigest(NamedTuple):
+    id: int
+    claim_ids: list[int]
+    channel: str | None   # where it went; None while 'pending'
+    state: str
+    created_at: datetime
 
 
 def _feed_state(r) -> FeedState:  # type: ignore[no-untyped-def]
@@ -265,15 +274,16 @@ class Repository:
 
     # --- digests --------------------------------------------------------------
 
-    def pending_claims(self, limit: int = 2000) -> list[DigestItem]:
-        """New, unsuppressed claims not yet in a sent digest, oldest first."""
+    def pending_claims(self, limit: int = 2000, *, only: Sequence[int] | None = None) -> list[DigestItem]:
+        """New, unsuppressed claims not yet in a sent digest, oldest first (``only``: of these ids)."""
         c, a = t.claims, t.articles
-        rows = self.conn.execute(
-            select(c.c.id, c.c.cluster_id, c.c.topic, c.c.text, c.c.conflicts_with, a.c.url, a.c.outlet,
-                   a.c.published_at)
-            .join(a, a.c.id == c.c.article_id)
-            .where(c.c.status == "new", c.c.suppressed.is_(False), c.c.digest_id.is_(None))
-            .order_by(c.c.id).limit(limit)).all()
+        query = (select(c.c.id, c.c.cluster_id, c.c.topic, c.c.text, c.c.conflicts_with, a.c.url, a.c.outlet,
+                        a.c.published_at)
+                 .join(a, a.c.id == c.c.article_id)
+                 .where(c.c.status == "new", c.c.suppressed.is_(False), c.c.digest_id.is_(None)))
+        if only is not None:
+            query = query.where(c.c.id.in_(list(only)))
+        rows = self.conn.execute(query.order_by(c.c.id).limit(limit if only is None else None)).all()
         if not rows:
             return []
         clusters = {r.cluster_id for r in rows} | {x for r in rows for x in r.conflicts_with}
@@ -324,14 +334,16 @@ class Repository:
     def last_digest_end(self) -> datetime | None:
         return self.conn.execute(select(func.max(t.digests.c.period_end)).where(t.digests.c.state == "sent")).scalar()
 
-    def unfinished_digests(self) -> list[tuple[int, list[int], str | None]]:
-        """Digests a crash left behind: (id, claim ids, channel), oldest first.
+    def unfinished_digests(self) -> list[UnfinishedDigest]:
+        """Digests a crash (or a Slack that never answered) left behind, oldest first.
 
         A 'pending' one never reached Slack; a 'sending' one may have.
         """
-        rows = self.conn.execute(select(t.digests.c.id, t.digests.c.claim_ids, t.digests.c.channel, t.digests.c.state)
-                                 .where(t.digests.c.state.in_(["pending", "sending"])).order_by(t.digests.c.id))
-        return [(r.id, list(r.claim_ids), r.channel if r.state == "sending" else None) for r in rows]
+        d = t.digests
+        rows = self.conn.execute(select(d.c.id, d.c.claim_ids, d.c.channel, d.c.state, d.c.created_at)
+                                 .where(d.c.state.in_(["pending", "sending"])).order_by(d.c.id))
+        return [UnfinishedDigest(r.id, list(r.claim_ids), r.channel if r.state == "sending" else None, r.state,
+                                 r.created_at) for r in rows]
 
     # --- feeds ----------------------------------------------------------------
 
