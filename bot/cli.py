@@ -125,8 +125,9 @@ def seed_documents(folder: Path = SEEDS_DIR) -> list[Document]:
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: the digest as plain text; json: the Block Kit messages Slack would get.")
+@click.option("--explain", is_flag=True, help="Show each claim's score and why its repeats joined (console only).")
 @friendly
-def dry_run(config_path: Path | None, fmt: str) -> None:
+def dry_run(config_path: Path | None, fmt: str, explain: bool) -> None:
     """Run the whole pipeline once and print the digest. Posts nothing, stores nothing.
 
     With no [[feeds]] in the config it reads the seed documents in seeds/;
@@ -138,6 +139,7 @@ def dry_run(config_path: Path | None, fmt: str) -> None:
     Example:
       claimbot dry-run
       claimbot dry-run --format json | jq '.messages[0].blocks'
+      claimbot dry-run --explain
     """
     settings = load_settings(config_path)
     ctx = build_context(settings)
@@ -175,7 +177,8 @@ def dry_run(config_path: Path | None, fmt: str) -> None:
         digest_stats = DigestStats(feeds_polled=stats["feeds"], articles_read=stats["articles"],
                                    claims_seen=stats["claims"], repeats_folded=stats["repeats"],
                                    feeds_in_error=tuple(errors))
-        notifier = ConsoleNotifier(digest_options(settings), fmt=fmt)
+        # The console lists every claim of a story; Slack gets the key ones (see --format json).
+        notifier = ConsoleNotifier(digest_options(settings), fmt=fmt, explain=explain, every_claim=True)
         send_digest(store, notifier, settings.topic_names, now, stats=digest_stats, post_empty=True)
         store.close()
 
@@ -527,14 +530,16 @@ def topics_test(text: str | None, file: Path | None, topics_path: Path | None, c
 @click.option("--send", "mode", flag_value="send", help="Post what is pending now to Slack.")
 @click.option("--preview", "mode", flag_value="preview", default=True, help="Print it without posting (default).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--explain", is_flag=True, help="With --preview: every claim, its score and why its repeats joined.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
 @friendly
-def digest(mode: str, fmt: str, config_path: Path | None) -> None:
+def digest(mode: str, fmt: str, explain: bool, config_path: Path | None) -> None:
     """Preview or send the digest of claims pending in the database.
 
     \b
     Example:
       claimbot digest --preview
+      claimbot digest --preview --explain
       SLACK_BOT_TOKEN=xoxb-... claimbot digest --send
     """
     settings = load_settings(config_path)
@@ -558,7 +563,7 @@ def digest(mode: str, fmt: str, config_path: Path | None) -> None:
         click.echo(json.dumps([{"text": m.text, "blocks": list(m.blocks), "thread_reply": m.reply}
                                for m in render_messages(built, options)], ensure_ascii=False, indent=2))
     else:
-        click.echo(render_text(built, options))
+        click.echo(render_text(built, options, explain=explain))
 
 
 def service_options(settings: Settings) -> ServiceOptions:

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from .models import Digest, DigestItem, DigestStats, DigestTopic
@@ -40,6 +40,7 @@ class DigestOptions:
     item_chars: int = 2000          # one item's mrkdwn after escaping, at most (a section holds 3,000)
     message_chars: int = 38_000     # one message's JSON, at most (Slack refuses 40,000)
     footer_feeds: int = 5           # failing feeds named in the footer; the rest are counted
+    key_claims: int = 3             # claims shown per story; the rest are "+N more"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,25 +100,86 @@ def _when(dt: datetime | None, tz: tzinfo) -> str:
     return dt.astimezone(tz).strftime("%Y-%m-%d %H:%M") if dt else "date unknown"
 
 
+def zoned(dt: datetime | None, tz: tzinfo, today: datetime | None = None) -> str:
+    """`09:14 KST` on the digest's own day, `31 Jan 09:14 KST` before it."""
+    if dt is None:
+        return "time unknown"
+    local = dt.astimezone(tz)
+    same_day = today is not None and today.astimezone(tz).date() == local.date()
+    return local.strftime("%H:%M %Z" if same_day else "%-d %b %H:%M %Z")
+
+
 def _period(digest: Digest, tz: tzinfo) -> str:
     end = _when(digest.period_end, tz)
     return f"{_when(digest.period_start, tz)} – {end}" if digest.period_start else f"until {end}"
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """One article's new claims in a topic: its headline, outlet and time, its key claims first."""
+
+    topic: str
+    items: tuple[DigestItem, ...]   # best first
+
+    @property
+    def lead(self) -> DigestItem:
+        return self.items[0]
+
+    @property
+    def claim_ids(self) -> tuple[int, ...]:
+        return tuple(i.claim_id for i in self.items)
+
+    @property
+    def also(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(o for i in self.items for o in i.also))
+
+    @property
+    def conflicts(self) -> tuple[DigestItem, ...]:
+        return tuple(i for i in self.items if i.earlier or i.conflicts)
+
+
+def _best_first(item: DigestItem) -> tuple[bool, float, float, int]:
+    # The claims stage's key claims, then its rank (0 = best), then its score; ties keep the article's order.
+    return (not item.key, item.rank if item.rank is not None else 1e9, -item.score, item.claim_id)
+
+
+def stories(topic: DigestTopic) -> list[Story]:
+    """A topic's claims grouped by the article that founded them; conflicts first, then the stories
+    more outlets confirmed, then the newest."""
+    groups: dict[object, list[DigestItem]] = {}
+    for item in topic.items:
+        groups.setdefault(item.article_id if item.article_id is not None else item.url, []).append(item)
+    found = [Story(topic.topic, tuple(sorted(items, key=_best_first))) for items in groups.values()]
+    newest = datetime.min.replace(tzinfo=UTC)
+    return sorted(found, key=lambda s: (not s.conflicts, -len(s.also), -(s.lead.published or newest).timestamp(),
+                                        s.lead.claim_id))
+
+
 def _counts(digest: Digest) -> str:
     n = sum(len(t.items) for t in digest.topics)
-    return f"{n} new claim{'s' if n != 1 else ''} in {len(digest.topics)} topic{'s' if len(digest.topics) != 1 else ''}"
+    n_stories = sum(len(stories(t)) for t in digest.topics)
+    return (f"{plural(n, 'new claim')} in {plural(n_stories, 'story', 'stories')} · "
+            f"{plural(len(digest.topics), 'topic')}")
 
 
 def _footer(stats: DigestStats, options: DigestOptions, *, slack: bool = True) -> str:
     show = inert if slack else (lambda x: x)
-    text = (f"feeds polled {stats.feeds_polled} · articles read {stats.articles_read} · claims seen {stats.claims_seen}"
-            f" · repeats folded {stats.repeats_folded} · feeds in error {len(stats.feeds_in_error)}")
+    parts = [plural(stats.feeds_polled, "feed") + " read", plural(stats.articles_read, "new article"),
+             plural(stats.claims_seen, "claim") + " seen", plural(stats.repeats_folded, "repeat") + " folded"]
+    if stats.feedback:
+        parts.append(plural(stats.feedback, "reaction") + " taken as feedback")
+    text = " · ".join(parts)
     if stats.feeds_in_error:
         named = stats.feeds_in_error[:options.footer_feeds]
-        text += " (" + ", ".join(show(trim(f, 120)) for f in named)
+        text += f" · {plural(len(stats.feeds_in_error), 'feed')} failed: " + ", ".join(show(trim(f, 120)) for f in named)
         more = len(stats.feeds_in_error) - len(named)
-        text += f" +{more} more)" if more else ")"
+        text += f" +{more} more" if more else ""
+    else:
+        text += " · no feed failed"
     return _cap(text, MAX_SECTION_CHARS) if slack else text
 
 
@@ -130,58 +192,99 @@ def _cap(mrkdwn: str, limit: int) -> str:
     return cut + "…"
 
 
-def item_mrkdwn(item: DigestItem, options: DigestOptions) -> str:
-    """One item, at most ``options.item_chars`` once escaped: a text full of & grows five-fold when
-    escaped, so the claim is trimmed harder until the escaped line fits; an over-long link is dropped."""
+def story_mrkdwn(story: Story, options: DigestOptions, today: datetime | None = None) -> str:
+    """One story, at most ``options.item_chars`` once escaped: a text full of & grows five-fold when
+    escaped, so the claims are trimmed harder until the escaped story fits; an over-long link is dropped."""
     chars = options.claim_chars
     while True:
-        line = _item_mrkdwn(item, options, chars)
-        if len(line) <= options.item_chars or chars <= 20:
-            return _cap(line, options.item_chars)
+        text = _story_mrkdwn(story, options, chars, today)
+        if len(text) <= options.item_chars or chars <= 20:
+            return _cap(text, options.item_chars)
         chars = max(20, chars // 2)
 
 
-def _item_mrkdwn(item: DigestItem, options: DigestOptions, chars: int) -> str:
-    source = inert(trim(item.outlet or "source", 80))
-    url = safe_url(item.url)
-    line = f"• {inert(trim(item.text, chars))}\n    {f'<{url}|{source}>' if url else source}"
-    line += f" · {_when(item.published, options.timezone)}"
-    if item.outlets_since:
-        line += f" · +{item.outlets_since} outlet{'s' if item.outlets_since != 1 else ''}"
-        if item.repeat_why:
-            line += f" ({inert(trim(_shared_part(item.repeat_why), min(160, chars)))})"
-    for _cluster, earlier, earlier_url in item.conflicts[:2]:
-        link = safe_url(earlier_url)
-        ref = f"<{link}|earlier report>" if link else "an earlier report"
-        line += f"\n    ⚠ conflicts with {ref}: “{inert(trim(earlier, min(160, chars)))}”"
+def _also(names: Sequence[str], shown: int = 2) -> str:
+    if not names:
+        return ""
+    more = len(names) - shown
+    return "also " + ", ".join(names[:shown]) + (f" +{more}" if more > 0 else "")
+
+
+def _story_mrkdwn(story: Story, options: DigestOptions, chars: int, today: datetime | None) -> str:
+    lead = story.lead
+    headline = inert(trim(lead.title or lead.text, min(chars, 150)))
+    url = safe_url(lead.url)
+    line = f"*<{url}|{headline}>*" if url else f"*{headline}*"
+    line += f" · {inert(trim(lead.outlet or 'source', 60))} · {zoned(lead.published, options.timezone, today)}"
+    also = _also([inert(trim(o, 40)) for o in story.also])
+    if also:
+        line += f" · {also}"
+    key = story.items[:options.key_claims]
+    for item in key:
+        line += f"\n• {inert(trim(item.text, chars))}"
+    if len(story.items) > len(key):
+        line += f"\n+{len(story.items) - len(key)} more"
     return line
 
 
-def item_text(item: DigestItem, options: DigestOptions) -> str:
-    line = f"  • {trim(item.text, options.claim_chars)}\n    {item.outlet or 'source'} {item.url} · "
-    line += _when(item.published, options.timezone)
-    if item.outlets_since:
-        line += f" · +{item.outlets_since} outlets"
-        if item.repeat_why:
-            line += f" ({trim(_shared_part(item.repeat_why), 160)})"
-    for _cluster, earlier, earlier_url in item.conflicts[:2]:
-        line += f"\n    ⚠ conflicts with an earlier report ({earlier_url or 'unknown'}): “{trim(earlier, 160)}”"
+def conflict_line(item: DigestItem, topic_name: str, options: DigestOptions, *, slack: bool = True) -> str:
+    """⚠ DeepSeek: $5.6M (Reuters, 27 Jan) → $1.6B (SemiAnalysis, 31 Jan), each side linked."""
+    show = inert if slack else (lambda x: x)
+
+    def side(figure: str | None, text: str, outlet: str | None, url: str | None, when: datetime | None) -> str:
+        what = show(trim(figure or text, 60 if figure else 90))
+        where = show(trim(outlet or "source", 40))
+        link = safe_url(url) if slack else None
+        date = when.astimezone(options.timezone).strftime("%-d %b") if when else "undated"
+        source = f"<{link}|{where}>" if link else (f"{where} {url}" if not slack and url else where)
+        return f"{what} ({source}, {date})"
+
+    earlier = item.earlier[0] if item.earlier else None
+    before = side(earlier.figure, earlier.text, earlier.outlet, earlier.url, earlier.published) if earlier else \
+        side(None, item.conflicts[0][1], None, item.conflicts[0][2], None)
+    after = side(item.figure, item.text, item.outlet, item.url, item.published)
+    return f"⚠ {'*' + topic_name + '*' if slack else topic_name}: {before} → {after}"
+
+
+def _conflicts(digest: Digest) -> list[tuple[DigestItem, str]]:
+    return [(item, topic.name) for topic in digest.topics for story in stories(topic) for item in story.conflicts]
+
+
+def story_text(story: Story, options: DigestOptions, today: datetime | None = None, *, explain: bool = False,
+               every_claim: bool = False) -> str:
+    lead = story.lead
+    line = f"  {trim(lead.title or lead.text, 150)}\n    {lead.outlet or 'source'} · " \
+           f"{zoned(lead.published, options.timezone, today)} · {lead.url}"
+    also = _also(story.also)
+    if also:
+        line += f" · {also}"
+    shown = story.items if explain or every_claim else story.items[:options.key_claims]
+    for item in shown:
+        line += f"\n    • {trim(item.text, options.claim_chars)}"
+        if explain:
+            line += f"\n      (score {item.score:.1f}" + (f"; rank {item.rank}" if item.rank is not None else "")
+            line += (f"; repeats joined: {trim(item.repeat_why, 200)})" if item.repeat_why else ")")
+    if len(story.items) > len(shown):
+        line += f"\n    +{len(story.items) - len(shown)} more"
     return line
 
 
-def _shared_part(why: str) -> str:
-    """From a repeat's reason, the part an analyst checks: the shared figures and entities."""
-    parts = [p for p in why.split("; ") if p.startswith(("same figures", "same entities"))]
-    return "; ".join(parts) or why
-
-
-def render_text(digest: Digest, options: DigestOptions) -> str:
+def render_text(digest: Digest, options: DigestOptions, *, explain: bool = False, every_claim: bool = False) -> str:
+    """The digest as the console shows it; ``explain`` adds every claim with its score and why repeats joined,
+    ``every_claim`` lists a story's claims beyond its key ones."""
     lines = [f"claimbot digest · {_period(digest, options.timezone)} · {_counts(digest)}", ""]
     if digest.is_empty:
         lines.append("Nothing new.")
+    conflicts = _conflicts(digest)
+    for item, name in conflicts:
+        lines.append(conflict_line(item, name, options, slack=False))
+    if conflicts:
+        lines.append("")
     for topic in digest.topics:
-        lines.append(f"== {topic.name} ({len(topic.items)}) ==")
-        lines.extend(item_text(item, options) for item in topic.items)
+        found = stories(topic)
+        lines.append(f"== {topic.name}: {plural(len(found), 'story', 'stories')}, {plural(len(topic.items), 'claim')} ==")
+        lines.extend(story_text(story, options, digest.period_end, explain=explain, every_claim=every_claim)
+                     for story in found)
         lines.append("")
     lines.append(_footer(digest.stats, options, slack=False))
     return "\n".join(lines)
@@ -190,17 +293,17 @@ def render_text(digest: Digest, options: DigestOptions) -> str:
 Block = tuple[dict[str, Any], tuple[int, ...]]   # a block and the claim ids it shows
 
 
-def _sections(topic: DigestTopic, options: DigestOptions) -> list[Block]:
-    """Pack a topic's items into section blocks of at most MAX_SECTION_CHARS characters each."""
+def _sections(topic: DigestTopic, options: DigestOptions, today: datetime | None = None) -> list[Block]:
+    """Pack a topic's stories into section blocks of at most MAX_SECTION_CHARS characters each."""
     blocks: list[Block] = []
     current, ids = "", []
-    for item in topic.items:
-        line = item_mrkdwn(item, options)  # claim text and quotes are trimmed inside; links are capped
-        if current and len(current) + 1 + len(line) > MAX_SECTION_CHARS:
+    for story in stories(topic):
+        text = story_mrkdwn(story, options, today)  # capped once escaped
+        if current and len(current) + 2 + len(text) > MAX_SECTION_CHARS:
             blocks.append((_section(current), tuple(ids)))
             current, ids = "", []
-        current = f"{current}\n{line}" if current else line
-        ids.append(item.claim_id)
+        current = f"{current}\n\n{text}" if current else text
+        ids.extend(story.claim_ids)
     if current:
         blocks.append((_section(current), tuple(ids)))
     return blocks
@@ -261,28 +364,37 @@ def render_messages(digest: Digest, options: DigestOptions, *, layout: str | Non
     footer = _context(_footer(digest.stats, options))
     if digest.is_empty:
         return [Message(f"{title}: nothing new", tuple(summary_head + [_section("Nothing new."), footer]))]
+    today = digest.period_end
+    alerts = [(_section(_cap("\n".join(conflict_line(item, name, options) for item, name in _conflicts(digest)),
+                              MAX_SECTION_CHARS)), ())] if _conflicts(digest) and not continued else []
     if layout == "thread":
-        overview = "\n".join(f"• *{escape(t.name)}*: {len(t.items)} new" for t in digest.topics)
-        messages = [Message(title, tuple(summary_head + [_section(overview), footer]))]
+        overview = "\n".join(f"• *{escape(t.name)}*: {plural(len(stories(t)), 'story', 'stories')}, "
+                             f"{plural(len(t.items), 'claim')} (in the thread)" for t in digest.topics)
+        summary = summary_head + [block for block, _ in alerts] + [_section(overview), footer]
+        messages = [Message(title, tuple(summary))]
         for topic in digest.topics:
-            head = [_header(f"{topic.name} · {len(topic.items)} new")]
-            messages += _chunk(head, _sections(topic, options), f"{topic.name}: {len(topic.items)} new claims",
-                               reply=True, options=options)
+            head = [_header(f"{topic.name} · {plural(len(stories(topic)), 'story', 'stories')}")]
+            messages += _chunk(head, _sections(topic, options, today),
+                               f"{topic.name}: {plural(len(topic.items), 'new claim')}", reply=True, options=options)
         return messages
-    body: list[Block] = []
+    body: list[Block] = list(alerts)
     for topic in digest.topics:
-        body.append((_header(f"{topic.name} · {len(topic.items)} new"), ()))
-        body.extend(_sections(topic, options))
-    body.append((footer, ()))
+        body.append((_header(f"{topic.name} · {plural(len(stories(topic)), 'story', 'stories')}"), ()))
+        body.extend(_sections(topic, options, today))
+    if not continued:
+        body.append((footer, ()))
     return _chunk(summary_head, body, title, reply=False, options=options)
 
 
-def item_message(topic: DigestTopic, item: DigestItem, options: DigestOptions, *, reply: bool) -> Message:
-    """One item alone: what is posted when Slack refused the message it was in, so the rest goes out."""
-    return Message(f"{topic.name}: 1 claim", (_header(topic.name), _section(item_mrkdwn(item, options))),
-                   reply, (item.claim_id,))
+def story_message(story: Story, topic_name: str, options: DigestOptions, *, reply: bool) -> Message:
+    """One story alone: what is posted when Slack refused the message it was in, so the rest goes out."""
+    return Message(f"{topic_name}: {plural(len(story.items), 'claim')}",
+                   (_header(topic_name), _section(story_mrkdwn(story, options))), reply, story.claim_ids)
 
 
-def item_fallback(item: DigestItem, options: DigestOptions, *, reply: bool) -> Message:
-    """The plainest form of an item, when Slack refused even its own message: short text, no blocks."""
-    return Message(inert(trim(item.text, 300)) or "1 claim", (), reply, (item.claim_id,))
+def story_fallback(story: Story, options: DigestOptions, *, reply: bool) -> Message:
+    """The plainest form of a story, when Slack refused even its own message: short text, no blocks."""
+    lead = story.lead
+    lines = [inert(trim(lead.title or lead.text, 200))]
+    lines += [f"• {inert(trim(item.text, 300))}" for item in story.items[:options.key_claims]]
+    return Message("\n".join(lines), (), reply, story.claim_ids)

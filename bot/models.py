@@ -219,6 +219,18 @@ class DocumentResult:
 
 
 @dataclass(frozen=True, slots=True)
+class EarlierReport:
+    """The report a new claim's figure conflicts with: one side of the digest's ⚠ comparison."""
+
+    cluster: str
+    text: str
+    url: str | None
+    outlet: str | None = None
+    published: datetime | None = None
+    figure: str | None = None   # the earlier figure as written, e.g. "$5.6M"
+
+
+@dataclass(frozen=True, slots=True)
 class DigestItem:
     claim_id: int
     cluster: str
@@ -230,6 +242,14 @@ class DigestItem:
     outlets_since: int
     conflicts: tuple[tuple[str, str, str | None], ...] = ()  # (cluster, earlier text, earlier url)
     repeat_why: str | None = None   # why the latest repeat joined: shared figures and entities
+    title: str | None = None        # the article's headline: the story's link
+    article_id: int | None = None   # the story: the article that founded the claim
+    score: float = 0.0              # the claims stage's score; with rank, orders a story's key claims
+    rank: int | None = None         # 0 = the article's best claim, when the claims stage ranks them
+    key: bool = False               # one of the article's key claims (the claims stage): shown first
+    also: tuple[str, ...] = ()      # outlets that restated the claim since, newest first
+    figure: str | None = None       # the claim's first figure as written
+    earlier: tuple[EarlierReport, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,11 +261,12 @@ class DigestTopic:
 
 @dataclass(frozen=True, slots=True)
 class DigestStats:
-    feeds_polled: int = 0
+    feeds_polled: int = 0           # distinct feeds read in the period, not polls
     articles_read: int = 0
     claims_seen: int = 0
     repeats_folded: int = 0
-    feeds_in_error: tuple[str, ...] = ()
+    feeds_in_error: tuple[str, ...] = ()   # feeds that failed at least once in the period, by name
+    feedback: int = 0               # analysts' reactions stored as feedback in the period
 
 
 @dataclass(frozen=True, slots=True)

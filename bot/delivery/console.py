@@ -14,10 +14,13 @@ from . import Receipt
 
 
 class ConsoleNotifier:
-    def __init__(self, options: DigestOptions, *, fmt: str = "text", stream: TextIO | None = None) -> None:
+    def __init__(self, options: DigestOptions, *, fmt: str = "text", stream: TextIO | None = None,
+                 explain: bool = False, every_claim: bool = False) -> None:
         self.options = options
         self.fmt = fmt
         self.stream = stream or sys.stdout
+        self.explain = explain          # each claim's score and why its repeats joined: never sent to Slack
+        self.every_claim = every_claim  # the console has room: no "+N more"
 
     def send(self, digest: Digest, on_first_message: Callable[[Receipt], None] | None = None,
              resume: Receipt | None = None) -> Receipt:
@@ -26,7 +29,8 @@ class ConsoleNotifier:
                         for m in render_messages(digest, self.options)]
             self.stream.write(json.dumps({"messages": messages}, ensure_ascii=False, indent=2) + "\n")
         else:
-            self.stream.write(render_text(digest, self.options) + "\n")
+            self.stream.write(render_text(digest, self.options, explain=self.explain,
+                                          every_claim=self.every_claim) + "\n")
         self.stream.flush()
         return Receipt()
 

@@ -22,9 +22,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.handler import RetryHandler
 
-from ..digest import DigestOptions, Message, escape, item_fallback, item_message, render_messages
+from ..digest import DigestOptions, Message, Story, escape, render_messages, stories, story_fallback, story_message
 from ..errors import DeliveryError
-from ..models import Digest, DigestItem, DigestTopic
+from ..models import Digest
 from . import Receipt
 
 EVENT_TYPE = "claimbot_digest"
@@ -137,7 +137,8 @@ class SlackNotifier:
             messages = render_messages(digest, self.options)
             if on_first_message is not None:
                 on_first_message(Receipt(channel=channel, message_ts=None))  # where to look after a crash
-        items = {item.claim_id: (topic, item) for topic in digest.topics for item in topic.items}
+        items = {cid: (topic.name, story) for topic in digest.topics for story in stories(topic)
+                 for cid in story.claim_ids}
         delivered: list[int] = []
         refused: list[str] = []
         for message in messages:
@@ -173,17 +174,19 @@ class SlackNotifier:
         return Receipt(channel=channel, message_ts=first_ts)
 
     def _isolate(self, channel: str, message: Message, thread_ts: str | None, digest_id: int | None,
-                 items: dict[int, tuple[DigestTopic, DigestItem]]) -> tuple[list[int], list[str]]:
-        """Slack refused a message: post its items one by one, each in its plainest form if need be."""
+                 items: dict[int, tuple[str, Story]]) -> tuple[list[int], list[str]]:
+        """Slack refused a message: post its stories one by one, each in its plainest form if need be."""
         delivered: list[int] = []
         refused: list[str] = []
         problem = ""
+        done: set[int] = set()
         for claim_id in message.claim_ids:
-            if claim_id not in items:
+            if claim_id not in items or claim_id in done:
                 continue
-            topic, item = items[claim_id]
-            for single in (item_message(topic, item, self.options, reply=message.reply),
-                           item_fallback(item, self.options, reply=message.reply)):
+            topic_name, story = items[claim_id]
+            done.update(story.claim_ids)
+            for single in (story_message(story, topic_name, self.options, reply=message.reply),
+                           story_fallback(story, self.options, reply=message.reply)):
                 try:
                     self._post(channel, single, thread_ts, digest_id)
                 except DeliveryError as exc:
@@ -192,7 +195,7 @@ class SlackNotifier:
                         raise
                     problem = exc.problem
                     continue
-                delivered.append(claim_id)
+                delivered.extend(story.claim_ids)
                 break
             else:
                 refused.append(f"claim {claim_id}: {problem}")

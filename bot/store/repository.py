@@ -15,7 +15,17 @@ from typing import NamedTuple
 from sqlalchemy import Connection, Integer, Text, bindparam, cast, func, insert, select, union_all, update
 
 from ..errors import StoreError
-from ..models import Article, Claim, Decision, DigestItem, Figure, Fingerprint, KnownClaim, RetrievalKey
+from ..models import (
+    Article,
+    Claim,
+    Decision,
+    DigestItem,
+    EarlierReport,
+    Figure,
+    Fingerprint,
+    KnownClaim,
+    RetrievalKey,
+)
 from . import schema as t
 
 
@@ -89,6 +99,18 @@ def _fingerprint_from_json(raw: str | None, vector: bytes | None) -> Fingerprint
                        implied=tuple(d["implied"]), places=tuple(d["places"]),
                        concepts=tuple(d["concepts"]), words=tuple(d["words"]), polarity=tuple(d["polarity"]),
                        vector=bytes(vector or b""))
+
+
+def _first_figure(raw: str | None) -> str | None:
+    """The first strong figure (money, percent, count …) of a stored claim, as written."""
+    figures = _decoded(raw) if raw else ()
+    strong = [f for f in figures if isinstance(f, Figure) and f.strong] or \
+        [f for f in figures if isinstance(f, Figure)]
+    return strong[0].text if strong else None
+
+
+def _host(url: str) -> str:
+    return re.sub(r"^https?://(www\.)?", "", url).split("/")[0]
 
 
 def _figures_from_json(rows: Sequence[dict[str, object]]) -> tuple[Figure, ...]:
@@ -278,7 +300,8 @@ class Repository:
         """New, unsuppressed claims not yet in a sent digest, oldest first (``only``: of these ids)."""
         c, a = t.claims, t.articles
         query = (select(c.c.id, c.c.cluster_id, c.c.topic, c.c.text, c.c.conflicts_with, a.c.url, a.c.outlet,
-                        a.c.published_at)
+                        a.c.published_at, a.c.title, c.c.article_id, c.c.score, c.c.rank, c.c.key,
+                        cast(c.c.figures, Text).label("figures"))
                  .join(a, a.c.id == c.c.article_id)
                  .where(c.c.status == "new", c.c.suppressed.is_(False), c.c.digest_id.is_(None)))
         if only is not None:
@@ -287,21 +310,39 @@ class Repository:
         if not rows:
             return []
         clusters = {r.cluster_id for r in rows} | {x for r in rows for x in r.conflicts_with}
-        outlets = dict(self.conn.execute(
-            select(t.cluster_sources.c.cluster_id, func.count())
-            .where(t.cluster_sources.c.cluster_id.in_(clusters)).group_by(t.cluster_sources.c.cluster_id)).all())
-        first = {r.cluster_id: (r.text, r.url) for r in self.conn.execute(
-            select(c.c.cluster_id, c.c.text, a.c.url).join(a, a.c.id == c.c.article_id)
+        s = t.cluster_sources
+        sources: dict[str, list[tuple[str, str | None]]] = {}
+        for r in self.conn.execute(select(s.c.cluster_id, s.c.url, s.c.outlet).where(s.c.cluster_id.in_(clusters))
+                                   .order_by(s.c.seen_at.desc(), s.c.url)):
+            sources.setdefault(r.cluster_id, []).append((r.url, r.outlet))
+        first = {r.cluster_id: r for r in self.conn.execute(
+            select(c.c.cluster_id, c.c.text, a.c.url, a.c.outlet, a.c.published_at,
+                   cast(c.c.figures, Text).label("figures")).join(a, a.c.id == c.c.article_id)
             .where(c.c.cluster_id.in_(clusters), c.c.status == "new"))}
-        # Why the latest repeat joined each cluster: shown beside "+N outlets".
+        # Why the latest repeat joined each cluster: for --explain, never for Slack.
         joined = {r.cluster_id: r.why for r in self.conn.execute(
             select(c.c.cluster_id, c.c.why).where(c.c.cluster_id.in_(clusters), c.c.status == "repeat")
             .order_by(c.c.id))}
+
+        def also(cluster: str, url: str, outlet: str | None) -> tuple[str, ...]:
+            names = [o or _host(u) for u, o in sources.get(cluster, []) if u != url]
+            return tuple(n for n in dict.fromkeys(names) if n and n != outlet)
+
+        def earlier(cluster: str) -> EarlierReport:
+            f = first.get(cluster)
+            if f is None:
+                return EarlierReport(cluster, "", None)
+            return EarlierReport(cluster, f.text, f.url, f.outlet, f.published_at, _first_figure(f.figures))
+
         return [DigestItem(
             claim_id=r.id, cluster=r.cluster_id, topic=r.topic, text=r.text, url=r.url, outlet=r.outlet,
-            published=r.published_at, outlets_since=max(0, outlets.get(r.cluster_id, 1) - 1),
-            conflicts=tuple((x, *first.get(x, ("", None))) for x in r.conflicts_with),
-            repeat_why=joined.get(r.cluster_id),
+            published=r.published_at, outlets_since=max(0, len(sources.get(r.cluster_id, [None])) - 1),
+            conflicts=tuple((x, first[x].text if x in first else "", first[x].url if x in first else None)
+                            for x in r.conflicts_with),
+            repeat_why=joined.get(r.cluster_id), title=r.title, article_id=r.article_id, score=r.score or 0.0,
+            rank=r.rank, key=bool(r.key),
+            also=also(r.cluster_id, r.url, r.outlet), figure=_first_figure(r.figures),
+            earlier=tuple(earlier(x) for x in r.conflicts_with),
         ) for r in rows]
 
     def start_digest(self, claim_ids: Sequence[int], period_start: datetime | None, period_end: datetime,
