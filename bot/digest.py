@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from .models import Digest, DigestItem, DigestStats, DigestTopic
+from .models import Corroboration, Digest, DigestItem, DigestStats, DigestTopic
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000
@@ -398,3 +398,16 @@ def story_fallback(story: Story, options: DigestOptions, *, reply: bool) -> Mess
     lines = [inert(trim(lead.title or lead.text, 200))]
     lines += [f"• {inert(trim(item.text, 300))}" for item in story.items[:options.key_claims]]
     return Message("\n".join(lines), (), reply, story.claim_ids)
+
+
+def update_message(update: Corroboration, options: DigestOptions) -> Message:
+    """A thread reply under a story already posted: who restated it since. A reply rather than an edit:
+    Slack tells the thread's readers about a reply but not about an edit, and a reply carries its own
+    metadata, so after a crash the thread shows whether it went out."""
+    headline = inert(trim(update.title or update.outlet or "the story", 150))
+    url = safe_url(update.url)
+    link = f"<{url}|{headline}>" if url else headline
+    also = _also([inert(trim(o, 40)) for o in update.also], shown=3)
+    text = _cap(f"↻ {link}: {also or 'restated again'}", MAX_SECTION_CHARS)
+    return Message(f"update: {inert(trim(update.title or '', 80))} restated by more outlets",
+                   (_section(text),), reply=True)

@@ -270,12 +270,27 @@ class DigestStats:
 
 
 @dataclass(frozen=True, slots=True)
+class Corroboration:
+    """A story already in Slack that more outlets have restated since: replied to in its thread."""
+
+    thread: str                     # "C123:1700000000.000100": the channel and the thread it sits in
+    claim_ids: tuple[int, ...]      # the story's claims that gained outlets
+    sources: tuple[int, ...]        # for each, the outlets counted now (stored once the reply is posted)
+    title: str | None
+    url: str
+    outlet: str | None
+    also: tuple[str, ...]           # every outlet that restated the story, newest first
+    new: int = 0                    # how many of them arrived since the story was posted or last updated
+
+
+@dataclass(frozen=True, slots=True)
 class Digest:
     period_start: datetime | None
     period_end: datetime
     topics: tuple[DigestTopic, ...]
     stats: DigestStats = DigestStats()
     digest_id: int | None = None
+    updates: tuple[Corroboration, ...] = ()
 
     @property
     def claim_ids(self) -> tuple[int, ...]:

@@ -22,7 +22,9 @@
         unfinished digests --notifier.already_sent--> the claims the channel shows; the rest posted
             after them (sent), or none there (failed: the claims go again), or cannot tell (stop here)
         store.pending_claims --digest.build_digest--> Digest --notifier.send--> Slack | console
-        --store.mark_posted (only after Slack said ok; on failure, what Slack accepted)
+        store.corroborations --> stories already posted that more outlets restated: a reply in their thread
+        --store.mark_posted (only after Slack said ok; on failure, what Slack accepted; where each claim
+          was shown and how many outlets its message named)
 
 Every function takes ``now``; none reads the clock. A feed's failure is caught
 here and recorded; unexpected exceptions propagate.
@@ -269,7 +271,7 @@ class DigestOutcome:
 
 def send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime, *,
                 stats: DigestStats = DigestStats(), post_empty: bool = False,
-                channel: str | None = None) -> DigestOutcome:
+                channel: str | None = None, update_days: int = 7) -> DigestOutcome:
     """Post what is pending; claims are marked posted only once the notifier says it went out.
 
     The digest row moves pending -> sending -> sent (or failed). A row left in
@@ -282,7 +284,8 @@ def send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], n
         if not mine:  # another worker, or `claimbot digest --send`, is posting right now
             return DigestOutcome(build_digest([], topic_names, period_start=None, period_end=now), None,
                                  "another process is posting a digest")
-        return _send_digest(store, notifier, topic_names, now, stats=stats, post_empty=post_empty, channel=channel)
+        return _send_digest(store, notifier, topic_names, now, stats=stats, post_empty=post_empty, channel=channel,
+                            update_days=update_days)
 
 
 def _settle_unfinished(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime,
@@ -303,44 +306,51 @@ def _settle_unfinished(store: Store, notifier: Notifier, topic_names: dict[str, 
             continue
         try:
             receipt = notifier.already_sent(d.id, d.channel or channel, since=d.created_at)
+            done = notifier.updates_sent(d.id, tuple(u.thread for u in d.updates)) if d.updates else ()
         except DeliveryError as exc:
             return f"digest {d.id} is unconfirmed, so nothing is sent until the channel can be checked: {exc}"
-        if receipt is None:
+        if receipt is None and d.claim_ids:  # updates go out after the claims: none of it is there
             with store.transaction() as repo:
                 repo.mark_failed(d.id, "interrupted before Slack took it; its claims go out again")
             continue
+        receipt = replace(receipt or Receipt(channel=d.channel, claim_ids=()), updates=tuple(done))
         shown = set(d.claim_ids) if receipt.claim_ids is None else set(receipt.claim_ids) & set(d.claim_ids)
         missing = [cid for cid in d.claim_ids if cid not in shown]
         with store.transaction() as repo:
             items = repo.pending_claims(only=missing) if missing else []
-        rest = replace(build_digest(items, topic_names, period_start=None, period_end=now), digest_id=d.id)
+        rest = replace(build_digest(items, topic_names, period_start=None, period_end=now), digest_id=d.id,
+                       updates=tuple(u for u in d.updates if u.claim_ids[0] not in done))
         try:
-            if not rest.is_empty:
-                notifier.send(rest, resume=receipt)
+            more = notifier.send(rest, resume=receipt) if not rest.is_empty or rest.updates else Receipt()
         except DeliveryError as exc:
             if exc.unknown:
                 return f"digest {d.id} is unconfirmed: {exc}"
             with store.transaction() as repo:
                 repo.mark_failed(d.id, str(exc), posted=sorted(shown) + list(exc.delivered))
             continue
+        posted = set(done) | set(more.updates)
         with store.transaction() as repo:
-            repo.mark_posted(d.id, d.claim_ids, receipt.message_ts, now)
+            repo.mark_posted(d.id, d.claim_ids, receipt.message_ts, now, placed=receipt.placed + more.placed,
+                             updates=[u for u in d.updates if u.claim_ids[0] in posted])
     return None
 
 
 def _send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime, *,
-                 stats: DigestStats, post_empty: bool, channel: str | None) -> DigestOutcome:
+                 stats: DigestStats, post_empty: bool, channel: str | None, update_days: int = 7) -> DigestOutcome:
     blocked = _settle_unfinished(store, notifier, topic_names, now, channel)
     if blocked is not None:
         return DigestOutcome(build_digest([], topic_names, period_start=None, period_end=now), None, blocked)
     with store.transaction() as repo:
         items = repo.pending_claims()
         period_start = repo.last_digest_end()
+        # Stories already posted that more outlets restated since: a reply in each one's thread.
+        updates = tuple(repo.corroborations(now - timedelta(days=update_days)))
     digest = build_digest(items, topic_names, period_start=period_start, period_end=now, stats=stats)
-    if digest.is_empty and not post_empty:
+    digest = replace(digest, updates=updates)
+    if digest.is_empty and not updates and not post_empty:
         return DigestOutcome(digest, None)
     with store.transaction() as repo:
-        digest_id = repo.start_digest(digest.claim_ids, period_start, now, channel, now)
+        digest_id = repo.start_digest(digest.claim_ids, period_start, now, channel, now, updates=updates)
     digest = replace(digest, digest_id=digest_id)
     with store.transaction() as repo:
         repo.mark_sending(digest_id)
@@ -359,5 +369,6 @@ def _send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], 
         # Unknown: Slack may have it. The row stays 'sending'; the next run asks the channel first.
         return DigestOutcome(digest, None, str(exc))
     with store.transaction() as repo:
-        repo.mark_posted(digest_id, digest.claim_ids, receipt.message_ts, now)
+        repo.mark_posted(digest_id, digest.claim_ids, receipt.message_ts, now, placed=receipt.placed,
+                         updates=[u for u in updates if u.claim_ids[0] in receipt.updates])
     return DigestOutcome(digest, receipt)

@@ -18,6 +18,10 @@ class Receipt:
     message_ts: str | None = None
     # After a crash: the claims Slack is known to have (None: all of the digest's claims).
     claim_ids: tuple[int, ...] | None = None
+    # Where each claim was shown: (claim id, "C123:ts" of the thread a later update replies in).
+    placed: tuple[tuple[int, str], ...] = ()
+    # The corroboration updates posted (their first claim id each).
+    updates: tuple[int, ...] = ()
 
 
 class Notifier(Protocol):
@@ -36,6 +40,13 @@ class Notifier(Protocol):
         """After a crash: which of this digest's claims are in the channel (None: none of it is).
 
         Raises DeliveryError when it cannot tell; nothing may be sent until it can.
+        """
+        ...
+
+    def updates_sent(self, digest_id: int, threads: tuple[str, ...]) -> tuple[int, ...]:
+        """After a crash: which of this digest's corroboration replies are in those threads (by first claim id).
+
+        Raises DeliveryError when it cannot tell.
         """
         ...
 

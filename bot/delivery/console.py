@@ -37,6 +37,9 @@ class ConsoleNotifier:
     def already_sent(self, digest_id: int, channel: str | None, since: datetime | None = None) -> Receipt | None:
         return None
 
+    def updates_sent(self, digest_id: int, threads: tuple[str, ...]) -> tuple[int, ...]:
+        return ()
+
     def alert(self, text: str) -> None:
         self.stream.write(f"[alert] {text}\n")
         self.stream.flush()

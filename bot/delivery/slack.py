@@ -22,7 +22,17 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.handler import RetryHandler
 
-from ..digest import DigestOptions, Message, Story, escape, render_messages, stories, story_fallback, story_message
+from ..digest import (
+    DigestOptions,
+    Message,
+    Story,
+    escape,
+    render_messages,
+    stories,
+    story_fallback,
+    story_message,
+    update_message,
+)
 from ..errors import DeliveryError
 from ..models import Digest
 from . import Receipt
@@ -129,31 +139,35 @@ class SlackNotifier:
         channel, first_ts = self.channel_id(), None
         if resume is not None:  # part of the digest is already in the channel: post the rest after it
             channel, first_ts = resume.channel or channel, resume.message_ts
-            if layout == "thread":
+            if digest.is_empty:
+                messages = []
+            elif layout == "thread":
                 messages = [m for m in render_messages(digest, self.options) if m.reply]
             else:
                 messages = render_messages(digest, self.options, continued=True)
         else:
-            messages = render_messages(digest, self.options)
-            if on_first_message is not None:
+            # A digest of updates alone posts no summary: the replies go to the stories' own threads.
+            messages = [] if digest.is_empty and digest.updates else render_messages(digest, self.options)
+            if on_first_message is not None and messages:
                 on_first_message(Receipt(channel=channel, message_ts=None))  # where to look after a crash
         items = {cid: (topic.name, story) for topic in digest.topics for story in stories(topic)
                  for cid in story.claim_ids}
         delivered: list[int] = []
+        placed: list[tuple[int, str]] = []
         refused: list[str] = []
         for message in messages:
             thread_ts = first_ts if message.reply else None
             try:
                 try:
                     response = self._post(channel, message, thread_ts, digest.digest_id)
-                    delivered.extend(message.claim_ids)
+                    got = list(message.claim_ids)
                 except DeliveryError as exc:
                     if not exc.refused or not message.claim_ids:
                         raise
                     got, why = self._isolate(channel, message, thread_ts, digest.digest_id, items)
-                    delivered.extend(got)
                     refused.extend(why)
-                    continue
+                    response = {}
+                delivered.extend(got)
             except DeliveryError as exc:
                 exc.delivered = tuple(delivered)  # these went out: never post them twice
                 if resume is None and layout == "thread" and first_ts and not delivered and not exc.unknown:
@@ -163,6 +177,9 @@ class SlackNotifier:
                 first_ts, channel = response.get("ts"), response.get("channel", channel)
                 if on_first_message is not None:
                     on_first_message(Receipt(channel=channel, message_ts=first_ts))
+            # Where a later corroboration update replies: the summary's thread, or this message's own.
+            root = first_ts if layout == "thread" else (thread_ts or response.get("ts") or first_ts)
+            placed += [(cid, f"{channel}:{root}") for cid in got if root]
         if refused:
             missing = sorted(set(digest.claim_ids) - set(delivered))
             if resume is None and layout == "thread" and first_ts and not delivered:
@@ -171,7 +188,38 @@ class SlackNotifier:
                                 f"Slack refused {len(missing)} claim(s) even alone ({refused[0]})",
                                 "the others went out; those stay pending for the next digest",
                                 delivered=tuple(delivered), retryable=False)
-        return Receipt(channel=channel, message_ts=first_ts)
+        updated = self._post_updates(digest, resume)
+        return Receipt(channel=channel, message_ts=first_ts, placed=tuple(placed), updates=tuple(updated))
+
+    def _post_updates(self, digest: Digest, resume: Receipt | None) -> list[int]:
+        """Corroboration replies in the stories' threads. One Slack refuses is skipped (its story is
+        updated with a later digest); one Slack does not answer leaves the digest unconfirmed."""
+        done = set(resume.updates) if resume is not None else set()
+        posted: list[int] = []
+        for update in digest.updates:
+            key = update.claim_ids[0]
+            if key in done:
+                continue
+            channel, _, ts = update.thread.partition(":")
+            message = update_message(update, self.options)
+            try:
+                self._post(channel, message, ts, digest.digest_id, update=key)
+            except DeliveryError as exc:
+                if exc.unknown:
+                    raise
+                continue
+            posted.append(key)
+        return posted
+
+    def updates_sent(self, digest_id: int, threads: tuple[str, ...]) -> tuple[int, ...]:
+        found: list[int] = []
+        for thread in dict.fromkeys(threads):
+            channel, _, ts = thread.partition(":")
+            for message in self._read(channel, "conversations.replies", ts=ts):
+                meta = (message.get("metadata") or {}).get("event_payload") or {}
+                if _digest_of(message) == digest_id and meta.get("update"):
+                    found.append(int(meta["update"]))
+        return tuple(found)
 
     def _isolate(self, channel: str, message: Message, thread_ts: str | None, digest_id: int | None,
                  items: dict[int, tuple[str, Story]]) -> tuple[list[int], list[str]]:
@@ -207,13 +255,15 @@ class SlackNotifier:
         except (SlackApiError, SlackClientError, OSError):
             pass  # an empty summary is untidy, not a loss: the claims are still pending
 
-    def _post(self, channel: str, message: Message, thread_ts: str | None, digest_id: int | None) -> dict:
+    def _post(self, channel: str, message: Message, thread_ts: str | None, digest_id: int | None, *,
+              update: int | None = None) -> dict:
+        payload: dict[str, object] = {"digest_id": digest_id or 0, "claims": list(message.claim_ids)}
+        if update is not None:
+            payload["update"] = update
         try:
             response = self.client.chat_postMessage(
                 channel=channel, text=message.text, blocks=list(message.blocks) or None, thread_ts=thread_ts,
-                unfurl_links=False, unfurl_media=False,
-                metadata={"event_type": EVENT_TYPE,
-                          "event_payload": {"digest_id": digest_id or 0, "claims": list(message.claim_ids)}},
+                unfurl_links=False, unfurl_media=False, metadata={"event_type": EVENT_TYPE, "event_payload": payload},
             )
         except SlackApiError as exc:
             error, needed = _slack_error(exc)
@@ -245,11 +295,13 @@ class SlackNotifier:
         if not mine:
             return None
         summary = mine[0]
-        claims = [c for m in mine for c in _claims_of(m)]
+        placed = [(c, f"{channel}:{m.get('ts')}") for m in mine for c in _claims_of(m)]
         replies = self._read(channel, "conversations.replies", ts=summary.get("ts"))
-        claims += [c for m in replies if m.get("ts") != summary.get("ts") and m.get("ts") not in
-                   {x.get("ts") for x in mine} and _digest_of(m) == digest_id for c in _claims_of(m)]
-        return Receipt(channel=channel, message_ts=summary.get("ts"), claim_ids=tuple(dict.fromkeys(claims)))
+        placed += [(c, f"{channel}:{summary.get('ts')}") for m in replies if m.get("ts") != summary.get("ts")
+                   and m.get("ts") not in {x.get("ts") for x in mine} and _digest_of(m) == digest_id
+                   for c in _claims_of(m)]
+        return Receipt(channel=channel, message_ts=summary.get("ts"),
+                       claim_ids=tuple(dict.fromkeys(c for c, _ in placed)), placed=tuple(placed))
 
     def _read(self, channel: str, method: str, **params: object) -> list[dict]:
         messages: list[dict] = []
@@ -320,6 +372,9 @@ class WebhookNotifier:
 
     def already_sent(self, digest_id: int, channel: str | None, since: datetime | None = None) -> Receipt | None:
         return None  # a webhook cannot read history; a digest left 'sending' is re-sent
+
+    def updates_sent(self, digest_id: int, threads: tuple[str, ...]) -> tuple[int, ...]:
+        return ()  # a webhook posts no thread replies, so it never carries updates
 
     def alert(self, text: str) -> None:
         response = self.client.send(text=escape(text))

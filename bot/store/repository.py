@@ -18,6 +18,7 @@ from ..errors import StoreError
 from ..models import (
     Article,
     Claim,
+    Corroboration,
     Decision,
     DigestItem,
     EarlierReport,
@@ -50,6 +51,12 @@ class UnfinishedDigest(NamedTuple):
     channel: str | None   # where it went; None while 'pending'
     state: str
     created_at: datetime
+    updates: tuple[Corroboration, ...] = ()
+
+
+def _corroboration(raw: dict) -> Corroboration:  # type: ignore[type-arg]
+    return Corroboration(**{**raw, "claim_ids": tuple(raw["claim_ids"]), "sources": tuple(raw["sources"]),
+                            "also": tuple(raw["also"])})
 
 
 def _feed_state(r) -> FeedState:  # type: ignore[no-untyped-def]
@@ -346,10 +353,10 @@ class Repository:
         ) for r in rows]
 
     def start_digest(self, claim_ids: Sequence[int], period_start: datetime | None, period_end: datetime,
-                     channel: str | None, now: datetime) -> int:
+                     channel: str | None, now: datetime, updates: Sequence[Corroboration] = ()) -> int:
         return self.conn.execute(insert(t.digests).values(
             state="pending", period_start=period_start, period_end=period_end, created_at=now, channel=channel,
-            claim_ids=list(claim_ids))).inserted_primary_key[0]
+            claim_ids=list(claim_ids), updates=[asdict(u) for u in updates])).inserted_primary_key[0]
 
     def mark_sending(self, digest_id: int) -> None:
         self.conn.execute(update(t.digests).where(t.digests.c.id == digest_id).values(state="sending"))
@@ -360,11 +367,92 @@ class Repository:
             values["channel"] = channel
         self.conn.execute(update(t.digests).where(t.digests.c.id == digest_id).values(**values))
 
-    def mark_posted(self, digest_id: int, claim_ids: Sequence[int], message_ts: str | None, now: datetime) -> None:
+    def mark_posted(self, digest_id: int, claim_ids: Sequence[int], message_ts: str | None, now: datetime, *,
+                    placed: Sequence[tuple[int, str]] = (), updates: Sequence[Corroboration] = ()) -> None:
+        """The digest went out: its claims are posted; where each was shown and the outlets its message
+        named are kept, and each corroboration update posted raises what its story has shown."""
         self.conn.execute(update(t.digests).where(t.digests.c.id == digest_id)
                           .values(state="sent", sent_at=now, message_ts=message_ts))
         if claim_ids:
             self.conn.execute(update(t.claims).where(t.claims.c.id.in_(list(claim_ids))).values(digest_id=digest_id))
+        c, s = t.claims, t.cluster_sources
+        sources = select(func.count()).where(s.c.cluster_id == c.c.cluster_id).scalar_subquery()
+        for claim_id, thread in placed:
+            self.conn.execute(update(c).where(c.c.id == claim_id).values(slack_thread=thread[:300],
+                                                                         sources_shown=sources))
+        for u in updates:
+            for claim_id, count in zip(u.claim_ids, u.sources, strict=True):
+                self.conn.execute(update(c).where(c.c.id == claim_id, c.c.sources_shown < count)
+                                  .values(sources_shown=count))
+
+    def corroborations(self, since: datetime, limit: int = 20) -> list[Corroboration]:
+        """Stories already in Slack whose claims more outlets restated since they were shown, muted
+        stories left out, one per story (article and thread), the most new outlets first."""
+        c, a, s = t.claims, t.articles, t.cluster_sources
+        count = select(func.count()).where(s.c.cluster_id == c.c.cluster_id).scalar_subquery().label("n")
+        rows = self.conn.execute(
+            select(c.c.id, c.c.cluster_id, c.c.article_id, c.c.slack_thread, c.c.sources_shown, count, a.c.title,
+                   a.c.url, a.c.outlet)
+            .join(a, a.c.id == c.c.article_id)
+            .where(c.c.slack_thread.is_not(None), c.c.created_at >= since, c.c.digest_id.is_not(None))
+            .order_by(c.c.id)).all()
+        rows = [r for r in rows if r.n > max(r.sources_shown, 1)]
+        if not rows:
+            return []
+        muted = self.muted_clusters(since)
+        by_story: dict[tuple[int, str], list] = {}  # type: ignore[type-arg]
+        for r in rows:
+            if r.cluster_id not in muted:
+                by_story.setdefault((r.article_id, r.slack_thread), []).append(r)
+        clusters = {r.cluster_id for group in by_story.values() for r in group}
+        outlets: dict[str, list[tuple[str, str | None]]] = {}
+        for r in self.conn.execute(select(s.c.cluster_id, s.c.url, s.c.outlet).where(s.c.cluster_id.in_(clusters))
+                                   .order_by(s.c.seen_at.desc(), s.c.url)):
+            outlets.setdefault(r.cluster_id, []).append((r.url, r.outlet))
+        found = []
+        for (_article, thread), group in by_story.items():
+            lead = group[0]
+            names = [o or _host(u) for g in group for u, o in outlets.get(g.cluster_id, []) if u != lead.url]
+            also = tuple(n for n in dict.fromkeys(names) if n and n != lead.outlet)
+            new = sum(g.n - max(g.sources_shown, 1) for g in group)
+            found.append(Corroboration(thread=thread, claim_ids=tuple(g.id for g in group),
+                                       sources=tuple(g.n for g in group), title=lead.title, url=lead.url,
+                                       outlet=lead.outlet, also=also, new=new))
+        return sorted(found, key=lambda u: (-u.new, u.claim_ids))[:limit]
+
+    # --- feedback ---------------------------------------------------------------
+
+    def posted_messages(self, since: datetime) -> dict[str, tuple[list[int], list[str]]]:
+        """The Slack threads the bot showed claims in since then: "C:ts" -> (claim ids, clusters)."""
+        c = t.claims
+        found: dict[str, tuple[list[int], list[str]]] = {}
+        for r in self.conn.execute(select(c.c.id, c.c.cluster_id, c.c.slack_thread)
+                                   .where(c.c.slack_thread.is_not(None), c.c.created_at >= since).order_by(c.c.id)):
+            ids, clusters = found.setdefault(r.slack_thread, ([], []))
+            ids.append(r.id)
+            clusters.append(r.cluster_id)
+        return found
+
+    def save_feedback(self, channel: str, message_ts: str, reaction: str, user: str, kind: str,
+                      claim_ids: Sequence[int], clusters: Sequence[str], now: datetime) -> bool:
+        """Store one person's reaction once; returns whether it is new (a second read changes nothing)."""
+        new = self.conn.execute(self._insert_ignore(t.feedback, ["channel", "message_ts", "reaction", "user_id"])
+                                .values(channel=channel[:200], message_ts=message_ts[:100], reaction=reaction[:100],
+                                        user_id=user[:100], kind=kind, claim_ids=list(claim_ids),
+                                        clusters=list(clusters), created_at=now)
+                                .returning(t.feedback.c.id)).scalar()
+        return new is not None
+
+    def feedback(self, since: datetime | None = None) -> list[dict[str, object]]:
+        f = t.feedback
+        query = select(f).order_by(f.c.id)
+        if since is not None:
+            query = query.where(f.c.created_at >= since)
+        return [dict(r._mapping) for r in self.conn.execute(query)]
+
+    def muted_clusters(self, since: datetime) -> set[str]:
+        return {x for r in self.conn.execute(select(t.feedback.c.clusters).where(t.feedback.c.kind == "mute"))
+                for x in r.clusters}
 
     def mark_failed(self, digest_id: int, error: str, posted: Sequence[int] = ()) -> None:
         """The digest failed; claims whose messages Slack had already accepted count as posted."""
@@ -381,10 +469,10 @@ class Repository:
         A 'pending' one never reached Slack; a 'sending' one may have.
         """
         d = t.digests
-        rows = self.conn.execute(select(d.c.id, d.c.claim_ids, d.c.channel, d.c.state, d.c.created_at)
+        rows = self.conn.execute(select(d.c.id, d.c.claim_ids, d.c.channel, d.c.state, d.c.created_at, d.c.updates)
                                  .where(d.c.state.in_(["pending", "sending"])).order_by(d.c.id))
         return [UnfinishedDigest(r.id, list(r.claim_ids), r.channel if r.state == "sending" else None, r.state,
-                                 r.created_at) for r in rows]
+                                 r.created_at, tuple(_corroboration(u) for u in r.updates or ())) for r in rows]
 
     # --- feeds ----------------------------------------------------------------
 
