@@ -566,6 +566,34 @@ def digest(mode: str, fmt: str, explain: bool, config_path: Path | None) -> None
         click.echo(render_text(built, options, explain=explain))
 
 
+@main.command("feedback")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
+@friendly
+def feedback_cmd(config_path: Path | None) -> None:
+    """List the analysts' reactions stored as feedback: 🔇 mutes a story (no more updates for it),
+    ❌ marks it "not about the topic" or "not a claim". Each digest reads the reactions on the bot's
+    story messages of the last week and stores each person's reaction once.
+
+    \b
+    Example:
+      claimbot feedback
+    """
+    settings = load_settings(config_path)
+    store = Store.open(settings.database_url)
+    with store.transaction() as repo:
+        rows = repo.feedback()
+        texts = repo.claim_texts([cid for r in rows for cid in r["claim_ids"]][:5000])
+    store.close()
+    if not rows:
+        click.echo("no feedback yet: react with 🔇 (mute) or ❌ (not about the topic) on a story in Slack")
+        return
+    for r in rows:
+        when = r["created_at"].astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")
+        first = next((texts[c] for c in r["claim_ids"] if c in texts), "(claims pruned)")
+        click.echo(f"{when}  {r['kind']:<12} :{r['reaction']}: by {r['user_id']}  {len(r['claim_ids'])} claim(s): "
+                   f"{first[:100]}")
+
+
 def service_options(settings: Settings) -> ServiceOptions:
     feeds, schedule = settings.bot.feeds, settings.bot.schedule
     return ServiceOptions(

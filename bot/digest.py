@@ -372,10 +372,15 @@ def render_messages(digest: Digest, options: DigestOptions, *, layout: str | Non
                              f"{plural(len(t.items), 'claim')} (in the thread)" for t in digest.topics)
         summary = summary_head + [block for block, _ in alerts] + [_section(overview), footer]
         messages = [Message(title, tuple(summary))]
+        # One reply per story, so an analyst's reaction (🔇, ❌) names exactly one story.
         for topic in digest.topics:
-            head = [_header(f"{topic.name} · {plural(len(stories(topic)), 'story', 'stories')}")]
-            messages += _chunk(head, _sections(topic, options, today),
-                               f"{topic.name}: {plural(len(topic.items), 'new claim')}", reply=True, options=options)
+            found = stories(topic)
+            for n, story in enumerate(found):
+                head = [_header(f"{topic.name} · {plural(len(found), 'story', 'stories')}")] if n == 0 else []
+                headline = inert(trim(story.lead.title or story.lead.text, 120))
+                messages.append(Message(f"{topic.name}: {headline}",
+                                        tuple(head + [_section(story_mrkdwn(story, options, today))]),
+                                        True, story.claim_ids))
         return messages
     body: list[Block] = list(alerts)
     for topic in digest.topics:

@@ -284,6 +284,17 @@ class Corroboration:
 
 
 @dataclass(frozen=True, slots=True)
+class Reaction:
+    """An analyst's reaction on one of the bot's story messages, with the claims that message showed."""
+
+    channel: str
+    message_ts: str
+    name: str                       # Slack's emoji name: "mute" (🔇), "x" (❌)
+    users: tuple[str, ...]
+    claim_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Digest:
     period_start: datetime | None
     period_end: datetime

@@ -19,6 +19,7 @@
         all claims  --store.save_claims--> rows (the article once per canonical URL)
 
     send a digest (under a lock: one process posts at a time):
+        reactions on the bot's recent story messages --store.save_feedback--> mutes, "not about the topic"
         unfinished digests --notifier.already_sent--> the claims the channel shows; the rest posted
             after them (sent), or none there (failed: the claims go again), or cannot tell (stop here)
         store.pending_claims --digest.build_digest--> Digest --notifier.send--> Slack | console
@@ -335,11 +336,42 @@ def _settle_unfinished(store: Store, notifier: Notifier, topic_names: dict[str, 
     return None
 
 
+FEEDBACK = {"mute": "mute", "x": "not_relevant"}   # 🔇 mutes a story; ❌ marks it off-topic or not a claim
+
+
+def collect_feedback(store: Store, notifier: Notifier, now: datetime, *, days: int = 7) -> int:
+    """Read the reactions on the bot's story messages of the last ``days`` and store each person's once.
+
+    Returns how many are new. Reading is repeatable: a reaction stored before a crash is not stored
+    again. A channel that cannot be read leaves feedback for the next digest; it never blocks one.
+    """
+    with store.transaction() as repo:
+        posted = repo.posted_messages(now - timedelta(days=days))
+    if not posted:
+        return 0
+    try:
+        reactions = notifier.reactions(tuple(posted))
+    except DeliveryError:
+        return 0
+    clusters: dict[int, str] = {cid: cl for ids, cls in posted.values() for cid, cl in zip(ids, cls, strict=True)}
+    new = 0
+    with store.transaction() as repo:
+        for r in reactions:
+            kind = FEEDBACK.get(r.name)
+            if kind is None:
+                continue
+            about = sorted({clusters[c] for c in r.claim_ids if c in clusters})
+            for user in r.users:
+                new += repo.save_feedback(r.channel, r.message_ts, r.name, user, kind, r.claim_ids, about, now)
+    return new
+
+
 def _send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime, *,
                  stats: DigestStats, post_empty: bool, channel: str | None, update_days: int = 7) -> DigestOutcome:
     blocked = _settle_unfinished(store, notifier, topic_names, now, channel)
     if blocked is not None:
         return DigestOutcome(build_digest([], topic_names, period_start=None, period_end=now), None, blocked)
+    stats = replace(stats, feedback=stats.feedback + collect_feedback(store, notifier, now, days=update_days))
     with store.transaction() as repo:
         items = repo.pending_claims()
         period_start = repo.last_digest_end()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from ..models import Digest
+from ..models import Digest, Reaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +48,10 @@ class Notifier(Protocol):
 
         Raises DeliveryError when it cannot tell.
         """
+        ...
+
+    def reactions(self, threads: tuple[str, ...]) -> list[Reaction]:
+        """The reactions on the bot's messages in those threads ("C123:ts"); raises DeliveryError."""
         ...
 
     def alert(self, text: str) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TextIO
 
 from ..digest import DigestOptions, render_messages, render_text
-from ..models import Digest
+from ..models import Digest, Reaction
 from . import Receipt
 
 
@@ -39,6 +39,9 @@ class ConsoleNotifier:
 
     def updates_sent(self, digest_id: int, threads: tuple[str, ...]) -> tuple[int, ...]:
         return ()
+
+    def reactions(self, threads: tuple[str, ...]) -> list[Reaction]:
+        return []
 
     def alert(self, text: str) -> None:
         self.stream.write(f"[alert] {text}\n")

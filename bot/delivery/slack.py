@@ -34,7 +34,7 @@ from ..digest import (
     update_message,
 )
 from ..errors import DeliveryError
-from ..models import Digest
+from ..models import Digest, Reaction
 from . import Receipt
 
 EVENT_TYPE = "claimbot_digest"
@@ -211,6 +211,21 @@ class SlackNotifier:
             posted.append(key)
         return posted
 
+    def reactions(self, threads: tuple[str, ...]) -> list[Reaction]:
+        """Reactions come with each message of conversations.replies (scope channels:history), so one
+        call per thread reads a whole digest's story messages; the thread's root is included."""
+        found: list[Reaction] = []
+        for thread in dict.fromkeys(threads):
+            channel, _, ts = thread.partition(":")
+            for message in self._read(channel, "conversations.replies", ts=ts):
+                claims = tuple(_claims_of(message))
+                if _digest_of(message) is None or not claims:
+                    continue
+                for reaction in message.get("reactions") or []:
+                    found.append(Reaction(channel, str(message.get("ts")), str(reaction.get("name")),
+                                          tuple(str(u) for u in reaction.get("users") or ()), claims))
+        return found
+
     def updates_sent(self, digest_id: int, threads: tuple[str, ...]) -> tuple[int, ...]:
         found: list[int] = []
         for thread in dict.fromkeys(threads):
@@ -375,6 +390,9 @@ class WebhookNotifier:
 
     def updates_sent(self, digest_id: int, threads: tuple[str, ...]) -> tuple[int, ...]:
         return ()  # a webhook posts no thread replies, so it never carries updates
+
+    def reactions(self, threads: tuple[str, ...]) -> list[Reaction]:
+        return []  # a webhook cannot read the channel
 
     def alert(self, text: str) -> None:
         response = self.client.send(text=escape(text))

@@ -399,7 +399,7 @@ class Repository:
         rows = [r for r in rows if r.n > max(r.sources_shown, 1)]
         if not rows:
             return []
-        muted = self.muted_clusters(since)
+        muted = self.muted_clusters(since)  # 🔇 or ❌: no more updates for that story
         by_story: dict[tuple[int, str], list] = {}  # type: ignore[type-arg]
         for r in rows:
             if r.cluster_id not in muted:
@@ -450,9 +450,13 @@ class Repository:
             query = query.where(f.c.created_at >= since)
         return [dict(r._mapping) for r in self.conn.execute(query)]
 
+    def claim_texts(self, ids: Sequence[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        return dict(self.conn.execute(select(t.claims.c.id, t.claims.c.text).where(t.claims.c.id.in_(list(ids)))).all())
+
     def muted_clusters(self, since: datetime) -> set[str]:
-        return {x for r in self.conn.execute(select(t.feedback.c.clusters).where(t.feedback.c.kind == "mute"))
-                for x in r.clusters}
+        return {x for r in self.conn.execute(select(t.feedback.c.clusters)) for x in r.clusters}
 
     def mark_failed(self, digest_id: int, error: str, posted: Sequence[int] = ()) -> None:
         """The digest failed; claims whose messages Slack had already accepted count as posted."""
