@@ -546,7 +546,8 @@ def digest(mode: str, fmt: str, explain: bool, config_path: Path | None) -> None
     store = Store.open(settings.database_url)
     if mode == "send":
         outcome = send_digest(store, slack_notifier(settings), settings.topic_names, _now(),
-                              post_empty=settings.bot.slack.post_empty, channel=settings.bot.slack.channel)
+                              post_empty=settings.bot.slack.post_empty, channel=settings.bot.slack.channel,
+                              topic_channels=settings.topic_channels)
         store.close()
         if outcome.error:
             raise click.ClickException(outcome.error)
@@ -602,6 +603,7 @@ def service_options(settings: Settings) -> ServiceOptions:
         feed_intervals={f.url: f.interval_seconds for f in feeds if f.interval_seconds},
         feed_seed_history={f.url: f.seed_history for f in feeds}, feed_names={f.url: f.name for f in feeds},
         channel=settings.bot.slack.channel, post_empty=settings.bot.slack.post_empty,
+        topic_channels=settings.topic_channels,
         concurrency=schedule.concurrency, per_host=schedule.per_host, lease_seconds=schedule.lease_seconds,
         max_backoff_seconds=schedule.max_backoff_seconds, error_threshold=schedule.error_threshold,
         digest_every_seconds=schedule.digest_every_seconds, health_port=schedule.health_port,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -134,11 +134,19 @@ class BotFile(_Strict):
 
 class TopicConfig(_Strict):
     name: str
+    channel: str | None = None   # its own Slack channel; the others go to slack.channel
     aliases: dict[str, list[str]]
     ambiguous: list[str] = []
     context: list[str] = []
     exclude: list[str] = []
     related: list[str] = []
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"#[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{6,}", v):
+            raise ValueError("must be a channel name like '#ai-china' or a channel id like 'C0123ABCD'")
+        return v
 
     @field_validator("aliases")
     @classmethod
@@ -192,6 +200,7 @@ class Settings:
     timezone: ZoneInfo
     database_url: str
     lexicon: Lexicon = Lexicon()
+    topic_channels: dict[str, str] = field(default_factory=dict)   # topics posted to their own channel
 
     @property
     def extract_options(self) -> ExtractOptions:
@@ -273,6 +282,12 @@ def load_topics(path: Path) -> tuple[TopicOptions, dict[str, str]]:
     return options, {t.id: t.name for t in rules}
 
 
+def load_topic_channels(path: Path) -> dict[str, str]:
+    """Topics with their own Slack channel (``[topics.X] channel = "#..."``); validated by load_topics."""
+    parsed = TopicsFile.model_validate(_read_toml(path))
+    return {topic_id: t.channel for topic_id, t in parsed.topics.items() if t.channel}
+
+
 def load_lexicon(path: Path) -> Lexicon:
     if not path.exists():
         return Lexicon()  # optional: without it claims only meet across languages through their figures
@@ -297,7 +312,7 @@ def load_settings(path: Path | None = None, *, topics_path: Path | None = None,
     database_url = secrets.database_url or _resolve_sqlite(bot.database_url, path.parent)
     return Settings(path=path, bot=bot, topics_path=topics_file, topics=topics, topic_names=names, secrets=secrets,
                     timezone=ZoneInfo(bot.timezone), database_url=database_url,
-                    lexicon=load_lexicon(path.parent / bot.lexicon_file))
+                    lexicon=load_lexicon(path.parent / bot.lexicon_file), topic_channels=load_topic_channels(topics_file))
 
 
 def _resolve_sqlite(url: str, base: Path) -> str:

@@ -53,6 +53,7 @@ from .models import (
     ClaimOutcome,
     Decision,
     Digest,
+    DigestItem,
     DigestStats,
     Document,
     DocumentResult,
@@ -272,7 +273,8 @@ class DigestOutcome:
 
 def send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime, *,
                 stats: DigestStats = DigestStats(), post_empty: bool = False,
-                channel: str | None = None, update_days: int = 7) -> DigestOutcome:
+                channel: str | None = None, update_days: int = 7,
+                topic_channels: dict[str, str] | None = None) -> DigestOutcome:
     """Post what is pending; claims are marked posted only once the notifier says it went out.
 
     The digest row moves pending -> sending -> sent (or failed). A row left in
@@ -286,7 +288,7 @@ def send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], n
             return DigestOutcome(build_digest([], topic_names, period_start=None, period_end=now), None,
                                  "another process is posting a digest")
         return _send_digest(store, notifier, topic_names, now, stats=stats, post_empty=post_empty, channel=channel,
-                            update_days=update_days)
+                            update_days=update_days, topic_channels=topic_channels)
 
 
 def _settle_unfinished(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime,
@@ -367,7 +369,8 @@ def collect_feedback(store: Store, notifier: Notifier, now: datetime, *, days: i
 
 
 def _send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime, *,
-                 stats: DigestStats, post_empty: bool, channel: str | None, update_days: int = 7) -> DigestOutcome:
+                 stats: DigestStats, post_empty: bool, channel: str | None, update_days: int = 7,
+                 topic_channels: dict[str, str] | None = None) -> DigestOutcome:
     blocked = _settle_unfinished(store, notifier, topic_names, now, channel)
     if blocked is not None:
         return DigestOutcome(build_digest([], topic_names, period_start=None, period_end=now), None, blocked)
@@ -377,10 +380,35 @@ def _send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], 
         period_start = repo.last_digest_end()
         # Stories already posted that more outlets restated since: a reply in each one's thread.
         updates = tuple(repo.corroborations(now - timedelta(days=update_days)))
-    digest = build_digest(items, topic_names, period_start=period_start, period_end=now, stats=stats)
-    digest = replace(digest, updates=updates)
-    if digest.is_empty and not updates and not post_empty:
-        return DigestOutcome(digest, None)
+    # A topic with its own channel gets its own digest there; the rest, and every update (each
+    # replies in its own story's thread), go with the default channel's digest.
+    routes = topic_channels or {}
+    groups: dict[str | None, list[DigestItem]] = {None: []}
+    for item in items:
+        groups.setdefault(routes.get(item.topic), []).append(item)
+    outcomes = []
+    for target, group in groups.items():
+        digest = build_digest(group, topic_names, period_start=period_start, period_end=now, stats=stats)
+        if target is None:
+            digest = replace(digest, updates=updates)
+        if digest.is_empty and not digest.updates and (target is not None or not post_empty):
+            if target is None:
+                outcomes.append(DigestOutcome(digest, None))
+            continue
+        outcomes.append(_post_digest(store, notifier.for_channel(target) if target else notifier, digest,
+                                     period_start, now, target or channel))
+    if len(outcomes) == 1:
+        return outcomes[0]
+    first = next((o for o in outcomes if o.receipt is not None), outcomes[0])
+    merged = build_digest(items, topic_names, period_start=period_start, period_end=now, stats=stats)
+    errors = [o.error for o in outcomes if o.error]
+    return DigestOutcome(replace(merged, digest_id=first.digest.digest_id, updates=updates), first.receipt,
+                         "; ".join(errors) if errors else None)
+
+
+def _post_digest(store: Store, notifier: Notifier, digest: Digest, period_start: datetime | None, now: datetime,
+                 channel: str | None) -> DigestOutcome:
+    updates = digest.updates
     with store.transaction() as repo:
         digest_id = repo.start_digest(digest.claim_ids, period_start, now, channel, now, updates=updates)
     digest = replace(digest, digest_id=digest_id)

@@ -72,6 +72,7 @@ class ServiceOptions:
     digest_every_seconds: int | None = None
     health_port: int | None = None
     health_host: str = "127.0.0.1"
+    topic_channels: dict[str, str] | None = None   # topics posted to their own Slack channel
 
 
 class Metrics:
@@ -320,7 +321,8 @@ class Service:
                                 feeds_in_error=tuple(sorted(failed.values())))
         started = time.monotonic()
         outcome = send_digest(self.store, self.notifier, self.topic_names, now, stats=stats,
-                              post_empty=self.options.post_empty, channel=self.options.channel)
+                              post_empty=self.options.post_empty, channel=self.options.channel,
+                              topic_channels=self.options.topic_channels)
         if outcome.receipt is not None:
             with self._lock:
                 self.stats = _fresh_stats()

@@ -140,3 +140,49 @@ def test_reactions_are_stored_once_listed_and_counted_and_mute_stops_updates(sla
     listed = CliRunner().invoke(main, ["feedback"])
     assert listed.exit_code == 0 and "mute" in listed.output and "OpenAI will invest" in listed.output
     assert "not_relevant" in listed.output and "thumbsup" not in listed.output
+
+
+def test_a_topic_with_its_own_channel_is_posted_there_and_the_rest_to_the_default(slack: FakeSlack, db: str) -> None:
+    store = Store.open(db)
+    report(store, "Reuters", "OpenAI will invest $500 billion in Stargate.")
+    with store.transaction() as repo:
+        url = "https://news.example/ds"
+        aid, _ = repo.save_article(Article(url, "DeepSeek headline", NOW, "News", None, "b"), url, topics=["deepseek"],
+                                   spam=False, spam_reason=None, now=NOW)
+        repo.save_claims(aid, [(Claim("deepseek", "딥시크가 R1을 공개했다고 밝혔다.", 0, 3.0, (), (), ()),
+                                Decision("new", "ds1"), [])], url=url, outlet="News", now=NOW)
+    slack.channels["ai-china"] = "C999"
+    outcome = send_digest(store, notifier(slack), NAMES, NOW, topic_channels={"deepseek": "#ai-china"})
+    assert outcome.error is None and set(outcome.digest.claim_ids) == {1, 2}
+    by_channel = {m["channel"]: json.dumps(m, ensure_ascii=False) for m in slack.accepted() if not m["thread_ts"]}
+    assert set(by_channel) == {"C123", "C999"}
+    shown = {ch: " ".join(json.dumps(m, ensure_ascii=False) for m in slack.accepted() if m["channel"] == ch)
+             for ch in by_channel}
+    assert "딥시크가 R1을" in shown["C999"] and "딥시크가 R1을" not in shown["C123"]
+    assert "OpenAI will invest" in shown["C123"] and "OpenAI will invest" not in shown["C999"]
+    with store.transaction() as repo:
+        assert repo.pending_claims() == []
+    # A restatement of the DeepSeek story later replies in its own channel's thread.
+    with store.transaction() as repo:
+        url = "https://yonhap.example/ds"
+        aid, _ = repo.save_article(Article(url, "t", NOW, "Yonhap", None, "b"), url, topics=["deepseek"],
+                                   spam=False, spam_reason=None, now=NOW)
+        repo.save_claims(aid, [(Claim("deepseek", "딥시크 R1 공개.", 0, 3.0, (), (), ()), Decision("repeat", "ds1"), [])],
+                         url=url, outlet="Yonhap", now=NOW)
+    assert send_digest(store, notifier(slack), NAMES, NOW + timedelta(hours=1),
+                       topic_channels={"deepseek": "#ai-china"}).error is None
+    [update] = updates(slack)
+    assert update["channel"] == "C999" and "Yonhap" in json.dumps(update["blocks"])
+    store.close()
+
+
+def test_a_topic_channel_is_checked_in_the_config(tmp_path: Path) -> None:
+    from bot.config import load_settings
+
+    (tmp_path / "bot.toml").write_text('topics_file = "topics.toml"\n', encoding="utf-8")
+    base = '[topics.deepseek]\nname = "DeepSeek"\naliases = { en = ["DeepSeek"] }\n'
+    (tmp_path / "topics.toml").write_text(base + 'channel = "#ai-china"\n', encoding="utf-8")
+    assert load_settings(tmp_path / "bot.toml", env={}).topic_channels == {"deepseek": "#ai-china"}
+    (tmp_path / "topics.toml").write_text(base + 'channel = ""\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["check-config", "--config", str(tmp_path / "bot.toml")])
+    assert result.exit_code == 1 and "channel" in result.output and "bug" not in result.output

@@ -50,6 +50,10 @@ class Notifier(Protocol):
         """
         ...
 
+    def for_channel(self, channel: str) -> Notifier:
+        """The same notifier posting to another channel (a topic's own); itself when it has no channels."""
+        ...
+
     def reactions(self, threads: tuple[str, ...]) -> list[Reaction]:
         """The reactions on the bot's messages in those threads ("C123:ts"); raises DeliveryError."""
         ...

@@ -43,6 +43,9 @@ class ConsoleNotifier:
     def reactions(self, threads: tuple[str, ...]) -> list[Reaction]:
         return []
 
+    def for_channel(self, channel: str) -> ConsoleNotifier:
+        return self
+
     def alert(self, text: str) -> None:
         self.stream.write(f"[alert] {text}\n")
         self.stream.flush()

@@ -8,6 +8,7 @@ tells whether the digest already went out.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -108,6 +109,12 @@ class SlackNotifier:
         self.channel = channel
         self.options = options
         self._channel_id: str | None = None
+
+    def for_channel(self, channel: str) -> SlackNotifier:
+        """The same client and options, posting to another channel (a topic's own)."""
+        other = copy.copy(self)
+        other.channel, other._channel_id = channel, None
+        return other
 
     def channel_id(self) -> str:
         """The channel's id (C…): history lookups after a crash need it, not the #name.
@@ -393,6 +400,9 @@ class WebhookNotifier:
 
     def reactions(self, threads: tuple[str, ...]) -> list[Reaction]:
         return []  # a webhook cannot read the channel
+
+    def for_channel(self, channel: str) -> WebhookNotifier:
+        return self  # a webhook posts where it was made for; per-topic channels need a bot token
 
     def alert(self, text: str) -> None:
         response = self.client.send(text=escape(text))
