@@ -30,7 +30,7 @@ from .errors import ClaimbotError, ConfigError, ExtractError, InputError, one_li
 from .extract import extract, looks_like_html, parse_date
 from .fetch import Fetcher, FetchOptions, decode
 from .models import DigestStats, Document, DocumentResult
-from .pipeline import Context, poll_feed, process_document, send_digest
+from .pipeline import Context, displayed, poll_feed, process_document, send_digest, stuffing_patterns
 from .service import Service, ServiceOptions, configure_logging
 from .store import Store
 from .text import sentences
@@ -179,7 +179,8 @@ def dry_run(config_path: Path | None, fmt: str, explain: bool) -> None:
                                    feeds_in_error=tuple(errors))
         # The console lists every claim of a story; Slack gets the key ones (see --format json).
         notifier = ConsoleNotifier(digest_options(settings), fmt=fmt, explain=explain, every_claim=True)
-        send_digest(store, notifier, settings.topic_names, now, stats=digest_stats, post_empty=True)
+        send_digest(store, notifier, settings.topic_names, now, stats=digest_stats, post_empty=True,
+                    stuffing=stuffing_patterns(settings.topics))
         store.close()
 
 
@@ -547,7 +548,7 @@ def digest(mode: str, fmt: str, explain: bool, config_path: Path | None) -> None
     if mode == "send":
         outcome = send_digest(store, slack_notifier(settings), settings.topic_names, _now(),
                               post_empty=settings.bot.slack.post_empty, channel=settings.bot.slack.channel,
-                              topic_channels=settings.topic_channels)
+                              topic_channels=settings.topic_channels, stuffing=stuffing_patterns(settings.topics))
         store.close()
         if outcome.error:
             raise click.ClickException(outcome.error)
@@ -555,7 +556,7 @@ def digest(mode: str, fmt: str, explain: bool, config_path: Path | None) -> None
         click.echo(f"digest: sent {n} claim(s)" if outcome.receipt else "digest: nothing new, nothing sent")
         return
     with store.transaction() as repo:
-        items = repo.pending_claims()
+        items = displayed(repo.pending_claims(), stuffing_patterns(settings.topics))
         start = repo.last_digest_end()
     store.close()
     built = build_digest(items, settings.topic_names, period_start=start, period_end=_now())

@@ -33,6 +33,7 @@ here and recorded; unexpected exceptions propagate.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -274,7 +275,8 @@ class DigestOutcome:
 def send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime, *,
                 stats: DigestStats = DigestStats(), post_empty: bool = False,
                 channel: str | None = None, update_days: int = 7,
-                topic_channels: dict[str, str] | None = None) -> DigestOutcome:
+                topic_channels: dict[str, str] | None = None,
+                stuffing: dict[str, re.Pattern[str]] | None = None) -> DigestOutcome:
     """Post what is pending; claims are marked posted only once the notifier says it went out.
 
     The digest row moves pending -> sending -> sent (or failed). A row left in
@@ -288,7 +290,7 @@ def send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], n
             return DigestOutcome(build_digest([], topic_names, period_start=None, period_end=now), None,
                                  "another process is posting a digest")
         return _send_digest(store, notifier, topic_names, now, stats=stats, post_empty=post_empty, channel=channel,
-                            update_days=update_days, topic_channels=topic_channels)
+                            update_days=update_days, topic_channels=topic_channels, stuffing=stuffing)
 
 
 def _settle_unfinished(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime,
@@ -338,6 +340,31 @@ def _settle_unfinished(store: Store, notifier: Notifier, topic_names: dict[str, 
     return None
 
 
+def stuffing_patterns(options: TopicOptions) -> dict[str, re.Pattern[str]]:
+    """Per topic: a bare Korean alias of another topic, standing alone between spaces (no particle), as
+    keyword stuffing plants it ("필요 없어 딥시크 24시간 …"), or one of its own doubled ("딥시크 딥시크를")."""
+    bare = {rule.id: [re.escape(a.text) for a in rule.aliases if a.hangul] for rule in options.rules}
+    found = {}
+    for topic in bare:
+        others = [a for other, aliases in bare.items() if other != topic for a in aliases]
+        own = bare[topic]
+        parts = [f"(?:^|(?<=\\s))(?:{'|'.join(others)})\\s+(?=\\S)"] if others else []
+        parts += [f"(?:^|(?<=\\s))({'|'.join(own)})\\s+(?=\\1)"] if own else []
+        if parts:
+            found[topic] = re.compile("|".join(parts))
+    return found
+
+
+def displayed(items: list[DigestItem], patterns: dict[str, re.Pattern[str]]) -> list[DigestItem]:
+    """Claims as the digest shows them: stuffed tokens dropped. The stored sentence stays as it was."""
+    shown = []
+    for item in items:
+        pattern = patterns.get(item.topic)
+        text = pattern.sub("", item.text) if pattern else item.text
+        shown.append(replace(item, text=text) if text != item.text and text.strip() else item)
+    return shown
+
+
 FEEDBACK = {"mute": "mute", "x": "not_relevant"}   # 🔇 mutes a story; ❌ marks it off-topic or not a claim
 
 
@@ -370,13 +397,14 @@ def collect_feedback(store: Store, notifier: Notifier, now: datetime, *, days: i
 
 def _send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime, *,
                  stats: DigestStats, post_empty: bool, channel: str | None, update_days: int = 7,
-                 topic_channels: dict[str, str] | None = None) -> DigestOutcome:
+                 topic_channels: dict[str, str] | None = None,
+                 stuffing: dict[str, re.Pattern[str]] | None = None) -> DigestOutcome:
     blocked = _settle_unfinished(store, notifier, topic_names, now, channel)
     if blocked is not None:
         return DigestOutcome(build_digest([], topic_names, period_start=None, period_end=now), None, blocked)
     stats = replace(stats, feedback=stats.feedback + collect_feedback(store, notifier, now, days=update_days))
     with store.transaction() as repo:
-        items = repo.pending_claims()
+        items = displayed(repo.pending_claims(), stuffing or {})
         period_start = repo.last_digest_end()
         # Stories already posted that more outlets restated since: a reply in each one's thread.
         updates = tuple(repo.corroborations(now - timedelta(days=update_days)))

@@ -46,7 +46,7 @@ from .delivery import Notifier
 from .errors import ClaimbotError, ConfigError, DeliveryError, one_line
 from .fetch import Fetcher
 from .models import DigestStats
-from .pipeline import Context, PollResult, poll_feed, send_digest
+from .pipeline import Context, PollResult, poll_feed, send_digest, stuffing_patterns
 from .store import FeedState, Store
 
 log = logging.getLogger("claimbot")
@@ -322,7 +322,8 @@ class Service:
         started = time.monotonic()
         outcome = send_digest(self.store, self.notifier, self.topic_names, now, stats=stats,
                               post_empty=self.options.post_empty, channel=self.options.channel,
-                              topic_channels=self.options.topic_channels)
+                              topic_channels=self.options.topic_channels,
+                              stuffing=stuffing_patterns(self.ctx.topics))
         if outcome.receipt is not None:
             with self._lock:
                 self.stats = _fresh_stats()

@@ -116,3 +116,31 @@ def test_the_service_footer_counts_each_feed_once_and_names_one_that_failed_and_
         service.poll_due()
     service.digest()
     assert "1 feed read" in out.getvalue() and "1 feed failed: Test feed" in out.getvalue()
+
+
+def test_a_stuffed_keyword_is_dropped_from_the_text_shown_but_not_from_the_store(tmp_path: Path) -> None:
+    from bot.config import load_topics
+    from bot.delivery.console import ConsoleNotifier
+    from bot.models import Article, Claim, Decision
+    from bot.pipeline import send_digest, stuffing_patterns
+    from bot.store import Store
+
+    topics, names = load_topics(Path(__file__).resolve().parent.parent / "config" / "topics.toml")
+    store = Store.open(f"sqlite:///{tmp_path}/stuffed.db")
+    stuffed = "로봇이 만드니 휴식 또한 필요 없어 딥시크 24시간 멈추지 않고 가동한다."
+    doubled = "딥시크 딥시크를 활용하는 곳은 개발비 부담도 줄일 수 있다."
+    with store.transaction() as repo:
+        for i, (topic, text) in enumerate([("dark_factory", stuffed), ("deepseek", doubled)]):
+            url = f"https://forum.example/{i}"
+            aid, _ = repo.save_article(Article(url, "t", NOW, "Forum", None, "b"), url, topics=[topic], spam=False,
+                                       spam_reason=None, now=NOW)
+            repo.save_claims(aid, [(Claim(topic, text, 0, 3.0, (), (), ()), Decision("new", f"c{i}"), [])], url=url,
+                             outlet="Forum", now=NOW)
+    out = io.StringIO()
+    send_digest(store, ConsoleNotifier(SEOUL, stream=out), names, NOW, stuffing=stuffing_patterns(topics))
+    shown = out.getvalue()
+    assert "필요 없어 24시간 멈추지 않고 가동한다." in shown and "딥시크 24시간" not in shown
+    assert "• 딥시크를 활용하는 곳은" in shown
+    with store.transaction() as repo:
+        assert repo.claim_texts([1, 2]) == {1: stuffed, 2: doubled}
+    store.close()
