@@ -568,6 +568,29 @@ def digest(mode: str, fmt: str, explain: bool, config_path: Path | None) -> None
         click.echo(render_text(built, options, explain=explain))
 
 
+@main.command("story")
+@click.argument("url")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
+@friendly
+def story_cmd(url: str, config_path: Path | None) -> None:
+    """List every claim stored for one article: what a story's "+N more" in the digest stands for.
+    URL is the story's headline link.
+
+    \b
+    Example:
+      claimbot story https://news.example.com/2025/02/07/deepseek-cost
+    """
+    settings = load_settings(config_path)
+    store = Store.open(settings.database_url)
+    with store.transaction() as repo:
+        rows = repo.story_claims(url)
+    store.close()
+    if not rows:
+        raise InputError(url[:200], "no stored article has this URL", "copy the story's headline link from the digest")
+    for topic, status, text, score in rows:
+        click.echo(f"[{settings.topic_names.get(topic, topic)}] {status}, score {score:.1f}: {text}")
+
+
 @main.command("feedback")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
 @friendly

@@ -186,3 +186,15 @@ def test_a_topic_channel_is_checked_in_the_config(tmp_path: Path) -> None:
     (tmp_path / "topics.toml").write_text(base + 'channel = ""\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["check-config", "--config", str(tmp_path / "bot.toml")])
     assert result.exit_code == 1 and "channel" in result.output and "bug" not in result.output
+
+
+def test_claimbot_story_lists_what_plus_n_more_stands_for(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store.open(db)
+    report(store, "Reuters", "OpenAI will invest $500 billion in Stargate.")
+    store.close()
+    monkeypatch.setenv("DATABASE_URL", db)
+    url = "https://reuters.example/sg1/44/new"
+    listed = CliRunner().invoke(main, ["story", url])
+    assert listed.exit_code == 0 and "[Stargate] new, score 3.0: OpenAI will invest $500 billion" in listed.output
+    missing = CliRunner().invoke(main, ["story", "https://nowhere.example/x"])
+    assert missing.exit_code == 1 and "no stored article" in missing.output and "bug" not in missing.output

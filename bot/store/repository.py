@@ -450,6 +450,14 @@ class Repository:
             query = query.where(f.c.created_at >= since)
         return [dict(r._mapping) for r in self.conn.execute(query)]
 
+    def story_claims(self, url: str) -> list[tuple[str, str, str, float]]:
+        """Every claim stored for the article at this URL (its page or canonical URL): (topic, status,
+        text, score), in the article's order; what a digest's "+N more" stands for."""
+        c, a = t.claims, t.articles
+        rows = self.conn.execute(select(c.c.topic, c.c.status, c.c.text, c.c.score).join(a, a.c.id == c.c.article_id)
+                                 .where((a.c.url == url) | (a.c.canonical_url == url)).order_by(c.c.id))
+        return [(r.topic, r.status, r.text, r.score) for r in rows]
+
     def claim_texts(self, ids: Sequence[int]) -> dict[int, str]:
         if not ids:
             return {}
