@@ -20,7 +20,7 @@ import pytest
 
 from bot.delivery.slack import SlackNotifier
 from bot.digest import MAX_SECTION_CHARS, DigestOptions, build_digest, render_messages
-from bot.models import Article, Claim, Decision, DigestStats
+from bot.models import Article, Claim, Decision, DigestStats, Fingerprint
 from bot.pipeline import send_digest
 from bot.store import Store
 
@@ -55,8 +55,8 @@ def fill(store: Store, texts: list[str], topic: str = "deepseek", *, url: str | 
             link = url or f"https://news.example/{topic}/{i}"
             aid, _ = repo.save_article(Article(link, "t", NOW, "News", None, "b"), f"{link}#{i}", topics=[topic],
                                        spam=False, spam_reason=None, now=NOW)
-            repo.save_claims(aid, [(Claim(topic, text, 0, 3.0, (), (), ()), Decision("new", f"{topic}{i}"), [])],
-                             url=link, outlet="News", now=NOW)
+            repo.save_claims(aid, [(Claim(topic, text, 0, 3.0, ()), Decision("new", f"{topic}{i}"),
+                                    Fingerprint(topic, "latin", False, ()), [])], url=link, outlet="News", now=NOW)
 
 
 def pending(store: Store) -> int:

@@ -121,7 +121,7 @@ def test_the_service_footer_counts_each_feed_once_and_names_one_that_failed_and_
 def test_a_stuffed_keyword_is_dropped_from_the_text_shown_but_not_from_the_store(tmp_path: Path) -> None:
     from bot.config import load_topics
     from bot.delivery.console import ConsoleNotifier
-    from bot.models import Article, Claim, Decision
+    from bot.models import Article, Claim, Decision, Fingerprint
     from bot.pipeline import send_digest, stuffing_patterns
     from bot.store import Store
 
@@ -134,8 +134,8 @@ def test_a_stuffed_keyword_is_dropped_from_the_text_shown_but_not_from_the_store
             url = f"https://forum.example/{i}"
             aid, _ = repo.save_article(Article(url, "t", NOW, "Forum", None, "b"), url, topics=[topic], spam=False,
                                        spam_reason=None, now=NOW)
-            repo.save_claims(aid, [(Claim(topic, text, 0, 3.0, (), (), ()), Decision("new", f"c{i}"), [])], url=url,
-                             outlet="Forum", now=NOW)
+            repo.save_claims(aid, [(Claim(topic, text, 0, 3.0, ()), Decision("new", f"c{i}"),
+                                    Fingerprint(topic, "latin", False, ()), [])], url=url, outlet="Forum", now=NOW)
     out = io.StringIO()
     send_digest(store, ConsoleNotifier(SEOUL, stream=out), names, NOW, stuffing=stuffing_patterns(topics))
     shown = out.getvalue()

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from bot.cli import main
 from bot.delivery.slack import SlackNotifier
 from bot.digest import DigestOptions
-from bot.models import Article, Claim, Decision
+from bot.models import Article, Claim, Decision, Fingerprint
 from bot.pipeline import send_digest
 from bot.store import Store
 
@@ -53,8 +53,9 @@ def report(store: Store, outlet: str, text: str, *, status: str = "new", cluster
     with store.transaction() as repo:
         aid, _ = repo.save_article(Article(url, f"{outlet} headline", when, outlet, None, "b"), url,
                                    topics=["stargate"], spam=False, spam_reason=None, now=when)
-        repo.save_claims(aid, [(Claim("stargate", text, 0, 3.0, (), (), ()),
-                                Decision(status, cluster, conflicts_with=conflicts), [])],  # type: ignore[arg-type]
+        repo.save_claims(aid, [(Claim("stargate", text, 0, 3.0, ()),
+                                Decision(status, cluster, conflicts_with=conflicts),  # type: ignore[arg-type]
+                                Fingerprint("stargate", "latin", False, ()), [])],
                          url=url, outlet=outlet, now=when)
 
 
@@ -149,8 +150,9 @@ def test_a_topic_with_its_own_channel_is_posted_there_and_the_rest_to_the_defaul
         url = "https://news.example/ds"
         aid, _ = repo.save_article(Article(url, "DeepSeek headline", NOW, "News", None, "b"), url, topics=["deepseek"],
                                    spam=False, spam_reason=None, now=NOW)
-        repo.save_claims(aid, [(Claim("deepseek", "딥시크가 R1을 공개했다고 밝혔다.", 0, 3.0, (), (), ()),
-                                Decision("new", "ds1"), [])], url=url, outlet="News", now=NOW)
+        repo.save_claims(aid, [(Claim("deepseek", "딥시크가 R1을 공개했다고 밝혔다.", 0, 3.0, ()),
+                                Decision("new", "ds1"), Fingerprint("deepseek", "latin", False, ()), [])],
+                         url=url, outlet="News", now=NOW)
     slack.channels["ai-china"] = "C999"
     outcome = send_digest(store, notifier(slack), NAMES, NOW, topic_channels={"deepseek": "#ai-china"})
     assert outcome.error is None and set(outcome.digest.claim_ids) == {1, 2}
@@ -167,7 +169,8 @@ def test_a_topic_with_its_own_channel_is_posted_there_and_the_rest_to_the_defaul
         url = "https://yonhap.example/ds"
         aid, _ = repo.save_article(Article(url, "t", NOW, "Yonhap", None, "b"), url, topics=["deepseek"],
                                    spam=False, spam_reason=None, now=NOW)
-        repo.save_claims(aid, [(Claim("deepseek", "딥시크 R1 공개.", 0, 3.0, (), (), ()), Decision("repeat", "ds1"), [])],
+        repo.save_claims(aid, [(Claim("deepseek", "딥시크 R1 공개.", 0, 3.0, ()), Decision("repeat", "ds1"),
+                                Fingerprint("deepseek", "latin", False, ()), [])],
                          url=url, outlet="Yonhap", now=NOW)
     assert send_digest(store, notifier(slack), NAMES, NOW + timedelta(hours=1),
                        topic_channels={"deepseek": "#ai-china"}).error is None
