@@ -76,7 +76,8 @@ def build_context(settings: Settings) -> Context:
 def digest_options(settings: Settings) -> DigestOptions:
     slack = settings.bot.slack
     return DigestOptions(timezone=settings.timezone, layout=slack.layout, claim_chars=slack.claim_chars,
-                         item_chars=slack.item_chars, message_chars=slack.message_chars)
+                         item_chars=slack.item_chars, message_chars=slack.message_chars, key_claims=slack.key_claims,
+                         conflict_lines=slack.conflict_lines)
 
 
 def fetcher_for(settings: Settings, *, trusted: bool = False) -> Fetcher:
@@ -548,7 +549,8 @@ def digest(mode: str, fmt: str, explain: bool, config_path: Path | None) -> None
     if mode == "send":
         outcome = send_digest(store, slack_notifier(settings), settings.topic_names, _now(),
                               post_empty=settings.bot.slack.post_empty, channel=settings.bot.slack.channel,
-                              topic_channels=settings.topic_channels, stuffing=stuffing_patterns(settings.topics))
+                              topic_channels=settings.topic_channels, stuffing=stuffing_patterns(settings.topics),
+                              update_days=settings.bot.slack.update_days)
         store.close()
         if outcome.error:
             raise click.ClickException(outcome.error)
@@ -627,7 +629,7 @@ def service_options(settings: Settings) -> ServiceOptions:
         feed_intervals={f.url: f.interval_seconds for f in feeds if f.interval_seconds},
         feed_seed_history={f.url: f.seed_history for f in feeds}, feed_names={f.url: f.name for f in feeds},
         channel=settings.bot.slack.channel, post_empty=settings.bot.slack.post_empty,
-        topic_channels=settings.topic_channels,
+        topic_channels=settings.topic_channels, update_days=settings.bot.slack.update_days,
         concurrency=schedule.concurrency, per_host=schedule.per_host, lease_seconds=schedule.lease_seconds,
         max_backoff_seconds=schedule.max_backoff_seconds, error_threshold=schedule.error_threshold,
         digest_every_seconds=schedule.digest_every_seconds, health_port=schedule.health_port,

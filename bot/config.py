@@ -85,6 +85,9 @@ class SlackConfig(_Strict):
     claim_chars: int = Field(default=400, ge=40, le=2000)      # a claim's text as shown, before escaping
     item_chars: int = Field(default=2000, ge=200, le=2900)     # one item's mrkdwn after escaping
     message_chars: int = Field(default=38_000, ge=2000, le=39_000)  # one message, after escaping
+    key_claims: int = Field(default=3, ge=1, le=20)        # claims shown per story; the rest are "+N more"
+    conflict_lines: int = Field(default=5, ge=0, le=20)    # conflicts compared at the top of the summary
+    update_days: int = Field(default=7, ge=1, le=90)       # stories this recent get corroboration updates and feedback
 
 
 class LimitsConfig(_Strict):

@@ -41,6 +41,7 @@ class DigestOptions:
     message_chars: int = 38_000     # one message's JSON, at most (Slack refuses 40,000)
     footer_feeds: int = 5           # failing feeds named in the footer; the rest are counted
     key_claims: int = 3             # claims shown per story; the rest are "+N more"
+    conflict_lines: int = 5         # conflicts compared at the top of the summary; the rest stay in their stories
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,12 +243,24 @@ def conflict_line(item: DigestItem, topic_name: str, options: DigestOptions, *, 
     earlier = item.earlier[0] if item.earlier else None
     before = side(earlier.figure, earlier.text, earlier.outlet, earlier.url, earlier.published) if earlier else \
         side(None, item.conflicts[0][1], None, item.conflicts[0][2], None)
-    after = side(item.figure, item.text, item.outlet, item.url, item.published)
+    after = side(earlier.new_figure if earlier else None, item.text, item.outlet, item.url, item.published)
     return f"⚠ {'*' + topic_name + '*' if slack else topic_name}: {before} → {after}"
 
 
 def _conflicts(digest: Digest) -> list[tuple[DigestItem, str]]:
-    return [(item, topic.name) for topic in digest.topics for story in stories(topic) for item in story.conflicts]
+    """Conflicts with another outlet's report, one per pair of reports; one article contradicting itself
+    stays in its story."""
+    found, seen = [], set()
+    for topic in digest.topics:
+        for story in stories(topic):
+            for item in story.conflicts:
+                earlier = item.earlier[0] if item.earlier else None
+                pair = (earlier.url if earlier else item.conflicts[0][2], item.url)
+                if pair[0] == pair[1] or pair in seen:
+                    continue
+                seen.add(pair)
+                found.append((item, topic.name))
+    return found
 
 
 def story_text(story: Story, options: DigestOptions, today: datetime | None = None, *, explain: bool = False,
@@ -365,8 +378,12 @@ def render_messages(digest: Digest, options: DigestOptions, *, layout: str | Non
     if digest.is_empty:
         return [Message(f"{title}: nothing new", tuple(summary_head + [_section("Nothing new."), footer]))]
     today = digest.period_end
-    alerts = [(_section(_cap("\n".join(conflict_line(item, name, options) for item, name in _conflicts(digest)),
-                              MAX_SECTION_CHARS)), ())] if _conflicts(digest) and not continued else []
+    conflicts = _conflicts(digest)
+    shown = conflicts[:options.conflict_lines]
+    lines = [conflict_line(item, name, options) for item, name in shown]
+    if len(conflicts) > len(shown):
+        lines.append(f"+{plural(len(conflicts) - len(shown), 'more conflict')} in the stories below")
+    alerts = [(_section(_cap("\n".join(lines), MAX_SECTION_CHARS)), ())] if lines and not continued else []
     if layout == "thread":
         overview = "\n".join(f"• *{escape(t.name)}*: {plural(len(stories(t)), 'story', 'stories')}, "
                              f"{plural(len(t.items), 'claim')} (in the thread)" for t in digest.topics)

@@ -228,6 +228,7 @@ class EarlierReport:
     outlet: str | None = None
     published: datetime | None = None
     figure: str | None = None   # the earlier figure as written, e.g. "$5.6M"
+    new_figure: str | None = None   # the new claim's figure it conflicts with, e.g. "$1.6B"
 
 
 @dataclass(frozen=True, slots=True)

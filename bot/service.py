@@ -73,6 +73,7 @@ class ServiceOptions:
     health_port: int | None = None
     health_host: str = "127.0.0.1"
     topic_channels: dict[str, str] | None = None   # topics posted to their own Slack channel
+    update_days: int = 7                           # corroboration updates and feedback look back this far
 
 
 class Metrics:
@@ -322,7 +323,7 @@ class Service:
         started = time.monotonic()
         outcome = send_digest(self.store, self.notifier, self.topic_names, now, stats=stats,
                               post_empty=self.options.post_empty, channel=self.options.channel,
-                              topic_channels=self.options.topic_channels,
+                              topic_channels=self.options.topic_channels, update_days=self.options.update_days,
                               stuffing=stuffing_patterns(self.ctx.topics))
         if outcome.receipt is not None:
             with self._lock:

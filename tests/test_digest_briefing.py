@@ -60,7 +60,7 @@ def test_the_claims_stage_rank_wins_over_the_score_when_given() -> None:
 
 def test_a_conflict_leads_the_summary_as_a_one_line_comparison_with_both_sides_linked() -> None:
     earlier = EarlierReport("c0", "Training cost $5.6M.", "https://reuters.example/a", "Reuters",
-                            datetime(2025, 1, 27, 3, tzinfo=UTC), "$5.6M")
+                            datetime(2025, 1, 27, 3, tzinfo=UTC), "$5.6M", "$1.6B")
     conflicting = item(1, 1, "Training cost about $1.6B.", figure="$1.6B", earlier=(earlier,),
                        conflicts=(("c0", "Training cost $5.6M.", "https://reuters.example/a"),),
                        outlet="SemiAnalysis", published=datetime(2025, 1, 31, 3, tzinfo=UTC))
@@ -144,3 +144,27 @@ def test_a_stuffed_keyword_is_dropped_from_the_text_shown_but_not_from_the_store
     with store.transaction() as repo:
         assert repo.claim_texts([1, 2]) == {1: stuffed, 2: doubled}
     store.close()
+
+
+def test_a_conflict_compares_the_figures_that_differ(tmp_path: Path) -> None:
+    from bot.models import Article, Claim, Decision, Figure, Fingerprint
+    from bot.store import Store
+
+    rank = Figure(10, "", "rank", "10위")
+    old = (rank, Figure(5.6e6, "USD", "money", "560만 달러"))
+    new = (rank, Figure(1, "", "count", "2곳"), Figure(5e8, "USD", "money", "5억 달러"))
+    store = Store.open(f"sqlite:///{tmp_path}/conflict.db")
+    with store.transaction() as repo:
+        for i, (figures, decision) in enumerate([(old, Decision("new", "a")),
+                                                 (new, Decision("new", "b", conflicts_with=("a",)))]):
+            url = f"https://news{i}.example/x"
+            aid, _ = repo.save_article(Article(url, f"T{i}", NOW, f"Outlet {i}", None, "b"), url, topics=["deepseek"],
+                                       spam=False, spam_reason=None, now=NOW)
+            repo.save_claims(aid, [(Claim("deepseek", f"claim {i}", 0, 3.0, figures), decision,
+                                    Fingerprint("deepseek", "hangul", False, figures), [])], url=url,
+                             outlet=f"Outlet {i}", now=NOW)
+        conflicting = next(i for i in repo.pending_claims() if i.earlier)
+    store.close()
+    line = json.dumps(render_messages(build_digest([conflicting], NAMES, period_start=None, period_end=NOW),
+                                      SEOUL)[0].blocks, ensure_ascii=False)
+    assert "560만 달러 (<https://news0.example/x|Outlet 0>" in line and "→ 5억 달러 (<https://news1.example/x" in line

@@ -108,6 +108,18 @@ def _fingerprint_from_json(raw: str | None, vector: bytes | None) -> Fingerprint
                        vector=bytes(vector or b""))
 
 
+def _conflicting_pair(new_raw: str | None, old_raw: str | None) -> tuple[str | None, str | None]:
+    """The two figures a conflict is about, as written: the same kind and unit, different values
+    (the new one first); none when no such pair exists (the digest then quotes the sentences)."""
+    new = [f for f in (_decoded(new_raw) if new_raw else ()) if isinstance(f, Figure) and f.strong]
+    old = [f for f in (_decoded(old_raw) if old_raw else ()) if isinstance(f, Figure) and f.strong]
+    for n in new:
+        for o in old:
+            if (n.kind, n.unit) == (o.kind, o.unit) and abs(n.value - o.value) > 0.05 * max(abs(n.value), abs(o.value)):
+                return n.text, o.text
+    return None, None
+
+
 def _first_figure(raw: str | None) -> str | None:
     """The first strong figure (money, percent, count …) of a stored claim, as written."""
     figures = _decoded(raw) if raw else ()
@@ -335,11 +347,12 @@ class Repository:
             names = [o or _host(u) for u, o in sources.get(cluster, []) if u != url]
             return tuple(n for n in dict.fromkeys(names) if n and n != outlet)
 
-        def earlier(cluster: str) -> EarlierReport:
+        def earlier(cluster: str, figures: str | None) -> EarlierReport:
             f = first.get(cluster)
             if f is None:
                 return EarlierReport(cluster, "", None)
-            return EarlierReport(cluster, f.text, f.url, f.outlet, f.published_at, _first_figure(f.figures))
+            now_figure, then_figure = _conflicting_pair(figures, f.figures)
+            return EarlierReport(cluster, f.text, f.url, f.outlet, f.published_at, then_figure, now_figure)
 
         return [DigestItem(
             claim_id=r.id, cluster=r.cluster_id, topic=r.topic, text=r.text, url=r.url, outlet=r.outlet,
@@ -349,7 +362,7 @@ class Repository:
             repeat_why=joined.get(r.cluster_id), title=r.title, article_id=r.article_id, score=r.score or 0.0,
             rank=r.rank, key=bool(r.key),
             also=also(r.cluster_id, r.url, r.outlet), figure=_first_figure(r.figures),
-            earlier=tuple(earlier(x) for x in r.conflicts_with),
+            earlier=tuple(earlier(x, r.figures) for x in r.conflicts_with),
         ) for r in rows]
 
     def start_digest(self, claim_ids: Sequence[int], period_start: datetime | None, period_end: datetime,
