@@ -237,7 +237,7 @@ def test_article_text_reaches_slack_as_inert_text(slack: FakeSlack, store: Store
 
 
 def test_section_text_stays_under_the_limit_however_it_is_built() -> None:
-    from bot.digest import _cap
+    from bot.digest import cap as _cap
 
     capped = _cap("a&amp;" * 1000, MAX_SECTION_CHARS)
     assert len(capped) <= MAX_SECTION_CHARS and not capped.rstrip("…").endswith(("&", "&amp", "&am", "&a"))
