@@ -107,7 +107,9 @@ def test_kill_9_at_each_step_shows_every_claim_exactly_once(slack: FakeSlack, tm
     # Slack takes the message (or the channel lookup hangs before anything is posted); the worker dies.
     slack.script = ["hang@conversations.list"] if step == "resolve" else ["ok"] * (int(step[-1]) - 1) + ["hang"]
     worker = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert slack.received.wait(60)
+    if not slack.received.wait(60):
+        worker.kill()
+        pytest.fail(f"the worker never reached Slack: {worker.communicate()[1].decode()[-500:]}")
     worker.kill()  # SIGKILL
     worker.wait(30)
     slack.release.set()
@@ -258,3 +260,27 @@ def test_digest_send_failures_are_user_errors_not_bugs(slack: FakeSlack, tmp_pat
     usage = subprocess.run([sys.executable, "-m", "bot", "topics", "test", "딥시크", "--file", __file__], env=env,
                            cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert usage.returncode == 2 and "either TEXT or --file" in usage.stderr and "bug" not in usage.stderr
+
+
+def test_the_digest_lock_of_one_schema_does_not_block_another(pg_url: str) -> None:
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    other = f"claimbot_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{other}"'))
+    first = Store.open(pg_url)
+    second = Store.open(pg_url.rsplit("%3D", 1)[0] + "%3D" + other)
+    try:
+        with first.exclusive("claimbot-digest") as mine, second.exclusive("claimbot-digest") as theirs:
+            assert mine and theirs  # two claimbots in one database, each posts its own digest
+        with first.exclusive("claimbot-digest") as mine, first.exclusive("claimbot-digest") as again:
+            assert mine and not again  # within one schema the lock still excludes
+    finally:
+        first.close()
+        second.close()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{other}" CASCADE'))
+        admin.dispose()
