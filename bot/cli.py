@@ -30,7 +30,7 @@ from .errors import ClaimbotError, ConfigError, ExtractError, InputError, one_li
 from .extract import extract, looks_like_html, parse_date
 from .fetch import Fetcher, FetchOptions, decode
 from .models import DigestStats, Document, DocumentResult
-from .pipeline import Context, poll_feed, process_document, send_digest
+from .pipeline import Context, displayed, poll_feed, process_document, send_digest, stuffing_patterns
 from .service import Service, ServiceOptions, configure_logging
 from .store import Store
 from .text import sentences
@@ -47,6 +47,8 @@ def friendly(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except click.ClickException:
+            raise  # already a user error (UsageError included): click prints it as it is
         except ClaimbotError as exc:
             raise click.ClickException(str(exc)) from None
         except KeyboardInterrupt:
@@ -72,7 +74,10 @@ def build_context(settings: Settings) -> Context:
 
 
 def digest_options(settings: Settings) -> DigestOptions:
-    return DigestOptions(timezone=settings.timezone, layout=settings.bot.slack.layout)
+    slack = settings.bot.slack
+    return DigestOptions(timezone=settings.timezone, layout=slack.layout, claim_chars=slack.claim_chars,
+                         item_chars=slack.item_chars, message_chars=slack.message_chars, key_claims=slack.key_claims,
+                         conflict_lines=slack.conflict_lines)
 
 
 def fetcher_for(settings: Settings, *, trusted: bool = False) -> Fetcher:
@@ -86,7 +91,9 @@ def fetcher_for(settings: Settings, *, trusted: bool = False) -> Fetcher:
 def slack_notifier(settings: Settings) -> Notifier:
     secrets, options = settings.secrets, digest_options(settings)
     if secrets.slack_bot_token:
-        return SlackNotifier(secrets.slack_bot_token, settings.bot.slack.channel, options, api_url=secrets.slack_api_url)
+        return SlackNotifier(secrets.slack_bot_token, settings.bot.slack.channel, options, api_url=secrets.slack_api_url,
+                             timeout=settings.bot.slack.timeout_seconds,
+                             max_retry_after=settings.bot.slack.max_retry_after_seconds)
     if secrets.slack_webhook_url:
         return WebhookNotifier(secrets.slack_webhook_url, options)
     raise ConfigError("environment", "no Slack credentials",
@@ -119,8 +126,9 @@ def seed_documents(folder: Path = SEEDS_DIR) -> list[Document]:
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: the digest as plain text; json: the Block Kit messages Slack would get.")
+@click.option("--explain", is_flag=True, help="Show each claim's score and why its repeats joined (console only).")
 @friendly
-def dry_run(config_path: Path | None, fmt: str) -> None:
+def dry_run(config_path: Path | None, fmt: str, explain: bool) -> None:
     """Run the whole pipeline once and print the digest. Posts nothing, stores nothing.
 
     With no [[feeds]] in the config it reads the seed documents in seeds/;
@@ -132,6 +140,7 @@ def dry_run(config_path: Path | None, fmt: str) -> None:
     Example:
       claimbot dry-run
       claimbot dry-run --format json | jq '.messages[0].blocks'
+      claimbot dry-run --explain
     """
     settings = load_settings(config_path)
     ctx = build_context(settings)
@@ -169,8 +178,10 @@ def dry_run(config_path: Path | None, fmt: str) -> None:
         digest_stats = DigestStats(feeds_polled=stats["feeds"], articles_read=stats["articles"],
                                    claims_seen=stats["claims"], repeats_folded=stats["repeats"],
                                    feeds_in_error=tuple(errors))
-        notifier = ConsoleNotifier(digest_options(settings), fmt=fmt)
-        send_digest(store, notifier, settings.topic_names, now, stats=digest_stats, post_empty=True)
+        # The console lists every claim of a story; Slack gets the key ones (see --format json).
+        notifier = ConsoleNotifier(digest_options(settings), fmt=fmt, explain=explain, every_claim=True)
+        send_digest(store, notifier, settings.topic_names, now, stats=digest_stats, post_empty=True,
+                    stuffing=stuffing_patterns(settings.topics))
         store.close()
 
 
@@ -521,21 +532,25 @@ def topics_test(text: str | None, file: Path | None, topics_path: Path | None, c
 @click.option("--send", "mode", flag_value="send", help="Post what is pending now to Slack.")
 @click.option("--preview", "mode", flag_value="preview", default=True, help="Print it without posting (default).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--explain", is_flag=True, help="With --preview: every claim, its score and why its repeats joined.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
 @friendly
-def digest(mode: str, fmt: str, config_path: Path | None) -> None:
+def digest(mode: str, fmt: str, explain: bool, config_path: Path | None) -> None:
     """Preview or send the digest of claims pending in the database.
 
     \b
     Example:
       claimbot digest --preview
+      claimbot digest --preview --explain
       SLACK_BOT_TOKEN=xoxb-... claimbot digest --send
     """
     settings = load_settings(config_path)
     store = Store.open(settings.database_url)
     if mode == "send":
         outcome = send_digest(store, slack_notifier(settings), settings.topic_names, _now(),
-                              post_empty=settings.bot.slack.post_empty, channel=settings.bot.slack.channel)
+                              post_empty=settings.bot.slack.post_empty, channel=settings.bot.slack.channel,
+                              topic_channels=settings.topic_channels, stuffing=stuffing_patterns(settings.topics),
+                              update_days=settings.bot.slack.update_days)
         store.close()
         if outcome.error:
             raise click.ClickException(outcome.error)
@@ -543,7 +558,7 @@ def digest(mode: str, fmt: str, config_path: Path | None) -> None:
         click.echo(f"digest: sent {n} claim(s)" if outcome.receipt else "digest: nothing new, nothing sent")
         return
     with store.transaction() as repo:
-        items = repo.pending_claims()
+        items = displayed(repo.pending_claims(), stuffing_patterns(settings.topics))
         start = repo.last_digest_end()
     store.close()
     built = build_digest(items, settings.topic_names, period_start=start, period_end=_now())
@@ -552,7 +567,58 @@ def digest(mode: str, fmt: str, config_path: Path | None) -> None:
         click.echo(json.dumps([{"text": m.text, "blocks": list(m.blocks), "thread_reply": m.reply}
                                for m in render_messages(built, options)], ensure_ascii=False, indent=2))
     else:
-        click.echo(render_text(built, options))
+        click.echo(render_text(built, options, explain=explain))
+
+
+@main.command("story")
+@click.argument("url")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
+@friendly
+def story_cmd(url: str, config_path: Path | None) -> None:
+    """List every claim stored for one article: what a story's "+N more" in the digest stands for.
+    URL is the story's headline link.
+
+    \b
+    Example:
+      claimbot story https://news.example.com/2025/02/07/deepseek-cost
+    """
+    settings = load_settings(config_path)
+    store = Store.open(settings.database_url)
+    with store.transaction() as repo:
+        rows = repo.story_claims(url)
+    store.close()
+    if not rows:
+        raise InputError(url[:200], "no stored article has this URL", "copy the story's headline link from the digest")
+    for topic, status, text, score in rows:
+        click.echo(f"[{settings.topic_names.get(topic, topic)}] {status}, score {score:.1f}: {text}")
+
+
+@main.command("feedback")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help=CONFIG_HELP)
+@friendly
+def feedback_cmd(config_path: Path | None) -> None:
+    """List the analysts' reactions stored as feedback: 🔇 mutes a story (no more updates for it),
+    ❌ marks it "not about the topic" or "not a claim". Each digest reads the reactions on the bot's
+    story messages of the last week and stores each person's reaction once.
+
+    \b
+    Example:
+      claimbot feedback
+    """
+    settings = load_settings(config_path)
+    store = Store.open(settings.database_url)
+    with store.transaction() as repo:
+        rows = repo.feedback()
+        texts = repo.claim_texts([cid for r in rows for cid in r["claim_ids"]][:5000])
+    store.close()
+    if not rows:
+        click.echo("no feedback yet: react with 🔇 (mute) or ❌ (not about the topic) on a story in Slack")
+        return
+    for r in rows:
+        when = r["created_at"].astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")
+        first = next((texts[c] for c in r["claim_ids"] if c in texts), "(claims pruned)")
+        click.echo(f"{when}  {r['kind']:<12} :{r['reaction']}: by {r['user_id']}  {len(r['claim_ids'])} claim(s): "
+                   f"{first[:100]}")
 
 
 def service_options(settings: Settings) -> ServiceOptions:
@@ -563,6 +629,7 @@ def service_options(settings: Settings) -> ServiceOptions:
         feed_intervals={f.url: f.interval_seconds for f in feeds if f.interval_seconds},
         feed_seed_history={f.url: f.seed_history for f in feeds}, feed_names={f.url: f.name for f in feeds},
         channel=settings.bot.slack.channel, post_empty=settings.bot.slack.post_empty,
+        topic_channels=settings.topic_channels, update_days=settings.bot.slack.update_days,
         concurrency=schedule.concurrency, per_host=schedule.per_host, lease_seconds=schedule.lease_seconds,
         max_backoff_seconds=schedule.max_backoff_seconds, error_threshold=schedule.error_threshold,
         digest_every_seconds=schedule.digest_every_seconds, health_port=schedule.health_port,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -79,6 +79,15 @@ class SlackConfig(_Strict):
     channel: str = "#claimbot"
     layout: Literal["thread", "single"] = "thread"
     post_empty: bool = False
+    timeout_seconds: int = Field(default=30, ge=1, le=300)
+    # A longer Retry-After is not waited out: the claims stay pending for the next digest.
+    max_retry_after_seconds: int = Field(default=60, ge=0, le=3600)
+    claim_chars: int = Field(default=400, ge=40, le=2000)      # a claim's text as shown, before escaping
+    item_chars: int = Field(default=2000, ge=200, le=2900)     # one item's mrkdwn after escaping
+    message_chars: int = Field(default=38_000, ge=2000, le=39_000)  # one message, after escaping
+    key_claims: int = Field(default=3, ge=1, le=20)        # claims shown per story; the rest are "+N more"
+    conflict_lines: int = Field(default=5, ge=0, le=20)    # conflicts compared at the top of the summary
+    update_days: int = Field(default=7, ge=1, le=90)       # stories this recent get corroboration updates and feedback
 
 
 class LimitsConfig(_Strict):
@@ -128,11 +137,19 @@ class BotFile(_Strict):
 
 class TopicConfig(_Strict):
     name: str
+    channel: str | None = None   # its own Slack channel; the others go to slack.channel
     aliases: dict[str, list[str]]
     ambiguous: list[str] = []
     context: list[str] = []
     exclude: list[str] = []
     related: list[str] = []
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"#[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{6,}", v):
+            raise ValueError("must be a channel name like '#ai-china' or a channel id like 'C0123ABCD'")
+        return v
 
     @field_validator("aliases")
     @classmethod
@@ -186,6 +203,7 @@ class Settings:
     timezone: ZoneInfo
     database_url: str
     lexicon: Lexicon = Lexicon()
+    topic_channels: dict[str, str] = field(default_factory=dict)   # topics posted to their own channel
 
     @property
     def extract_options(self) -> ExtractOptions:
@@ -267,6 +285,12 @@ def load_topics(path: Path) -> tuple[TopicOptions, dict[str, str]]:
     return options, {t.id: t.name for t in rules}
 
 
+def load_topic_channels(path: Path) -> dict[str, str]:
+    """Topics with their own Slack channel (``[topics.X] channel = "#..."``); validated by load_topics."""
+    parsed = TopicsFile.model_validate(_read_toml(path))
+    return {topic_id: t.channel for topic_id, t in parsed.topics.items() if t.channel}
+
+
 def load_lexicon(path: Path) -> Lexicon:
     if not path.exists():
         return Lexicon()  # optional: without it claims only meet across languages through their figures
@@ -291,7 +315,7 @@ def load_settings(path: Path | None = None, *, topics_path: Path | None = None,
     database_url = secrets.database_url or _resolve_sqlite(bot.database_url, path.parent)
     return Settings(path=path, bot=bot, topics_path=topics_file, topics=topics, topic_names=names, secrets=secrets,
                     timezone=ZoneInfo(bot.timezone), database_url=database_url,
-                    lexicon=load_lexicon(path.parent / bot.lexicon_file))
+                    lexicon=load_lexicon(path.parent / bot.lexicon_file), topic_channels=load_topic_channels(topics_file))
 
 
 def _resolve_sqlite(url: str, base: Path) -> str:

@@ -55,9 +55,13 @@ class DeliveryError(ClaimbotError):
     stage = "delivery"
 
     def __init__(self, subject: str, problem: str, hint: str = "", *, retryable: bool = True,
-                 delivered: tuple[int, ...] = ()) -> None:
+                 delivered: tuple[int, ...] = (), unknown: bool = False, refused: bool = False) -> None:
         self.retryable = retryable
         self.delivered = delivered  # claims whose messages Slack accepted before the failure
+        # Slack may have taken the message but never answered: not a failure, an unknown to look up
+        # in the channel's history before anything is sent again.
+        self.unknown = unknown
+        self.refused = refused  # Slack refused the message's content: its items are tried one by one
         super().__init__(subject, problem, hint)
 
 

@@ -219,6 +219,19 @@ class DocumentResult:
 
 
 @dataclass(frozen=True, slots=True)
+class EarlierReport:
+    """The report a new claim's figure conflicts with: one side of the digest's ⚠ comparison."""
+
+    cluster: str
+    text: str
+    url: str | None
+    outlet: str | None = None
+    published: datetime | None = None
+    figure: str | None = None   # the earlier figure as written, e.g. "$5.6M"
+    new_figure: str | None = None   # the new claim's figure it conflicts with, e.g. "$1.6B"
+
+
+@dataclass(frozen=True, slots=True)
 class DigestItem:
     claim_id: int
     cluster: str
@@ -230,6 +243,14 @@ class DigestItem:
     outlets_since: int
     conflicts: tuple[tuple[str, str, str | None], ...] = ()  # (cluster, earlier text, earlier url)
     repeat_why: str | None = None   # why the latest repeat joined: shared figures and entities
+    title: str | None = None        # the article's headline: the story's link
+    article_id: int | None = None   # the story: the article that founded the claim
+    score: float = 0.0              # the claims stage's score; with rank, orders a story's key claims
+    rank: int | None = None         # 0 = the article's best claim, when the claims stage ranks them
+    key: bool = False               # one of the article's key claims (the claims stage): shown first
+    also: tuple[str, ...] = ()      # outlets that restated the claim since, newest first
+    figure: str | None = None       # the claim's first figure as written
+    earlier: tuple[EarlierReport, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,11 +262,37 @@ class DigestTopic:
 
 @dataclass(frozen=True, slots=True)
 class DigestStats:
-    feeds_polled: int = 0
+    feeds_polled: int = 0           # distinct feeds read in the period, not polls
     articles_read: int = 0
     claims_seen: int = 0
     repeats_folded: int = 0
-    feeds_in_error: tuple[str, ...] = ()
+    feeds_in_error: tuple[str, ...] = ()   # feeds that failed at least once in the period, by name
+    feedback: int = 0               # analysts' reactions stored as feedback in the period
+
+
+@dataclass(frozen=True, slots=True)
+class Corroboration:
+    """A story already in Slack that more outlets have restated since: replied to in its thread."""
+
+    thread: str                     # "C123:1700000000.000100": the channel and the thread it sits in
+    claim_ids: tuple[int, ...]      # the story's claims that gained outlets
+    sources: tuple[int, ...]        # for each, the outlets counted now (stored once the reply is posted)
+    title: str | None
+    url: str
+    outlet: str | None
+    also: tuple[str, ...]           # every outlet that restated the story, newest first
+    new: int = 0                    # how many of them arrived since the story was posted or last updated
+
+
+@dataclass(frozen=True, slots=True)
+class Reaction:
+    """An analyst's reaction on one of the bot's story messages, with the claims that message showed."""
+
+    channel: str
+    message_ts: str
+    name: str                       # Slack's emoji name: "mute" (🔇), "x" (❌)
+    users: tuple[str, ...]
+    claim_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +302,7 @@ class Digest:
     topics: tuple[DigestTopic, ...]
     stats: DigestStats = DigestStats()
     digest_id: int | None = None
+    updates: tuple[Corroboration, ...] = ()
 
     @property
     def claim_ids(self) -> tuple[int, ...]:

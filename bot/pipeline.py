@@ -19,9 +19,13 @@
         all claims  --store.save_claims--> rows (the article once per canonical URL)
 
     send a digest (under a lock: one process posts at a time):
-        unfinished digests --notifier.already_sent--> sent, or failed and their claims go again
+        reactions on the bot's recent story messages --store.save_feedback--> mutes, "not about the topic"
+        unfinished digests --notifier.already_sent--> the claims the channel shows; the rest posted
+            after them (sent), or none there (failed: the claims go again), or cannot tell (stop here)
         store.pending_claims --digest.build_digest--> Digest --notifier.send--> Slack | console
-        --store.mark_posted (only after Slack said ok; on failure, what Slack accepted)
+        store.corroborations --> stories already posted that more outlets restated: a reply in their thread
+        --store.mark_posted (only after Slack said ok; on failure, what Slack accepted; where each claim
+          was shown and how many outlets its message named)
 
 Every function takes ``now``; none reads the clock. A feed's failure is caught
 here and recorded; unexpected exceptions propagate.
@@ -29,6 +33,7 @@ here and recorded; unexpected exceptions propagate.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -49,6 +54,7 @@ from .models import (
     ClaimOutcome,
     Decision,
     Digest,
+    DigestItem,
     DigestStats,
     Document,
     DocumentResult,
@@ -284,7 +290,9 @@ class DigestOutcome:
 
 def send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime, *,
                 stats: DigestStats = DigestStats(), post_empty: bool = False,
-                channel: str | None = None) -> DigestOutcome:
+                channel: str | None = None, update_days: int = 7,
+                topic_channels: dict[str, str] | None = None,
+                stuffing: dict[str, re.Pattern[str]] | None = None) -> DigestOutcome:
     """Post what is pending; claims are marked posted only once the notifier says it went out.
 
     The digest row moves pending -> sending -> sent (or failed). A row left in
@@ -297,50 +305,156 @@ def send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], n
         if not mine:  # another worker, or `claimbot digest --send`, is posting right now
             return DigestOutcome(build_digest([], topic_names, period_start=None, period_end=now), None,
                                  "another process is posting a digest")
-        return _send_digest(store, notifier, topic_names, now, stats=stats, post_empty=post_empty, channel=channel)
+        return _send_digest(store, notifier, topic_names, now, stats=stats, post_empty=post_empty, channel=channel,
+                            update_days=update_days, topic_channels=topic_channels, stuffing=stuffing)
 
 
-def _finish_thread(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime, digest_id: int,
-                   claim_ids: list[int], receipt: Receipt) -> None:
-    """A crash cut a thread digest short: post the missing replies under the summary already in
-    the channel, so the digest ends up whole, in one message, with no claim twice."""
-    missing = set(claim_ids) - set(receipt.claim_ids or ())
+def _settle_unfinished(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime,
+                       channel: str | None) -> str | None:
+    """Digests a crash or a silent Slack left behind are settled before anything new is sent.
+
+    'pending' never reached Slack: its claims go again. 'sending' may have: the channel is asked
+    which of its claims it shows, and the missing ones are posted after them, in either layout.
+    When the channel cannot be asked, or Slack again does not answer, the digest stays 'sending'
+    and the error is returned: nothing is sent until it can be checked.
+    """
     with store.transaction() as repo:
-        items = [item for item in repo.pending_claims() if item.claim_id in missing]
-    rest = replace(build_digest(items, topic_names, period_start=None, period_end=now), digest_id=digest_id)
-    try:
-        if not rest.is_empty:
-            notifier.send(rest, resume=receipt)
-    except DeliveryError as exc:
+        unfinished = repo.unfinished_digests()
+    for d in unfinished:  # Slack is asked outside any transaction
+        if d.state == "pending":
+            with store.transaction() as repo:
+                repo.mark_failed(d.id, "interrupted before anything was sent; its claims go out again")
+            continue
+        try:
+            receipt = notifier.already_sent(d.id, d.channel or channel, since=d.created_at)
+            done = notifier.updates_sent(d.id, tuple(u.thread for u in d.updates)) if d.updates else ()
+        except DeliveryError as exc:
+            return f"digest {d.id} is unconfirmed, so nothing is sent until the channel can be checked: {exc}"
+        if receipt is None and d.claim_ids:  # updates go out after the claims: none of it is there
+            with store.transaction() as repo:
+                repo.mark_failed(d.id, "interrupted before Slack took it; its claims go out again")
+            continue
+        receipt = replace(receipt or Receipt(channel=d.channel, claim_ids=()), updates=tuple(done))
+        shown = set(d.claim_ids) if receipt.claim_ids is None else set(receipt.claim_ids) & set(d.claim_ids)
+        missing = [cid for cid in d.claim_ids if cid not in shown]
         with store.transaction() as repo:
-            repo.mark_failed(digest_id, str(exc), posted=sorted(set(claim_ids) - missing) + list(exc.delivered))
-        return
+            items = repo.pending_claims(only=missing) if missing else []
+        rest = replace(build_digest(items, topic_names, period_start=None, period_end=now), digest_id=d.id,
+                       updates=tuple(u for u in d.updates if u.claim_ids[0] not in done))
+        try:
+            more = notifier.send(rest, resume=receipt) if not rest.is_empty or rest.updates else Receipt()
+        except DeliveryError as exc:
+            if exc.unknown:
+                return f"digest {d.id} is unconfirmed: {exc}"
+            with store.transaction() as repo:
+                repo.mark_failed(d.id, str(exc), posted=sorted(shown) + list(exc.delivered))
+            continue
+        posted = set(done) | set(more.updates)
+        with store.transaction() as repo:
+            repo.mark_posted(d.id, d.claim_ids, receipt.message_ts, now, placed=receipt.placed + more.placed,
+                             updates=[u for u in d.updates if u.claim_ids[0] in posted])
+    return None
+
+
+def stuffing_patterns(options: TopicOptions) -> dict[str, re.Pattern[str]]:
+    """Per topic: a bare Korean alias of another topic, standing alone between spaces (no particle), as
+    keyword stuffing plants it ("필요 없어 딥시크 24시간 …"), or one of its own doubled ("딥시크 딥시크를")."""
+    bare = {rule.id: [re.escape(a.text) for a in rule.aliases if a.hangul] for rule in options.rules}
+    found = {}
+    for topic in bare:
+        others = [a for other, aliases in bare.items() if other != topic for a in aliases]
+        own = bare[topic]
+        parts = [f"(?:^|(?<=\\s))(?:{'|'.join(others)})\\s+(?=\\S)"] if others else []
+        parts += [f"(?:^|(?<=\\s))({'|'.join(own)})\\s+(?=\\1)"] if own else []
+        if parts:
+            found[topic] = re.compile("|".join(parts))
+    return found
+
+
+def displayed(items: list[DigestItem], patterns: dict[str, re.Pattern[str]]) -> list[DigestItem]:
+    """Claims as the digest shows them: stuffed tokens dropped. The stored sentence stays as it was."""
+    shown = []
+    for item in items:
+        pattern = patterns.get(item.topic)
+        text = pattern.sub("", item.text) if pattern else item.text
+        shown.append(replace(item, text=text) if text != item.text and text.strip() else item)
+    return shown
+
+
+FEEDBACK = {"mute": "mute", "x": "not_relevant"}   # 🔇 mutes a story; ❌ marks it off-topic or not a claim
+
+
+def collect_feedback(store: Store, notifier: Notifier, now: datetime, *, days: int = 7) -> int:
+    """Read the reactions on the bot's story messages of the last ``days`` and store each person's once.
+
+    Returns how many are new. Reading is repeatable: a reaction stored before a crash is not stored
+    again. A channel that cannot be read leaves feedback for the next digest; it never blocks one.
+    """
     with store.transaction() as repo:
-        repo.mark_posted(digest_id, claim_ids, receipt.message_ts, now)
+        posted = repo.posted_messages(now - timedelta(days=days))
+    if not posted:
+        return 0
+    try:
+        reactions = notifier.reactions(tuple(posted))
+    except DeliveryError:
+        return 0
+    clusters: dict[int, str] = {cid: cl for ids, cls in posted.values() for cid, cl in zip(ids, cls, strict=True)}
+    new = 0
+    with store.transaction() as repo:
+        for r in reactions:
+            kind = FEEDBACK.get(r.name)
+            if kind is None:
+                continue
+            about = sorted({clusters[c] for c in r.claim_ids if c in clusters})
+            for user in r.users:
+                new += repo.save_feedback(r.channel, r.message_ts, r.name, user, kind, r.claim_ids, about, now)
+    return new
 
 
 def _send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], now: datetime, *,
-                 stats: DigestStats, post_empty: bool, channel: str | None) -> DigestOutcome:
+                 stats: DigestStats, post_empty: bool, channel: str | None, update_days: int = 7,
+                 topic_channels: dict[str, str] | None = None,
+                 stuffing: dict[str, re.Pattern[str]] | None = None) -> DigestOutcome:
+    blocked = _settle_unfinished(store, notifier, topic_names, now, channel)
+    if blocked is not None:
+        return DigestOutcome(build_digest([], topic_names, period_start=None, period_end=now), None, blocked)
+    stats = replace(stats, feedback=stats.feedback + collect_feedback(store, notifier, now, days=update_days))
     with store.transaction() as repo:
-        unfinished = repo.unfinished_digests()
-    for digest_id, claim_ids, sent_to in unfinished:  # Slack is asked outside any transaction
-        receipt = notifier.already_sent(digest_id, sent_to or channel)
-        if receipt is not None and receipt.claim_ids is not None:
-            _finish_thread(store, notifier, topic_names, now, digest_id, claim_ids, receipt)
-            continue
-        with store.transaction() as repo:
-            if receipt is not None:
-                repo.mark_posted(digest_id, claim_ids, receipt.message_ts, now)
-            else:
-                repo.mark_failed(digest_id, "interrupted before Slack confirmed; its claims go out again")
-    with store.transaction() as repo:
-        items = repo.pending_claims()
+        items = displayed(repo.pending_claims(), stuffing or {})
         period_start = repo.last_digest_end()
-    digest = build_digest(items, topic_names, period_start=period_start, period_end=now, stats=stats)
-    if digest.is_empty and not post_empty:
-        return DigestOutcome(digest, None)
+        # Stories already posted that more outlets restated since: a reply in each one's thread.
+        updates = tuple(repo.corroborations(now - timedelta(days=update_days)))
+    # A topic with its own channel gets its own digest there; the rest, and every update (each
+    # replies in its own story's thread), go with the default channel's digest.
+    routes = topic_channels or {}
+    groups: dict[str | None, list[DigestItem]] = {None: []}
+    for item in items:
+        groups.setdefault(routes.get(item.topic), []).append(item)
+    outcomes = []
+    for target, group in groups.items():
+        digest = build_digest(group, topic_names, period_start=period_start, period_end=now, stats=stats)
+        if target is None:
+            digest = replace(digest, updates=updates)
+        if digest.is_empty and not digest.updates and (target is not None or not post_empty):
+            if target is None:
+                outcomes.append(DigestOutcome(digest, None))
+            continue
+        outcomes.append(_post_digest(store, notifier.for_channel(target) if target else notifier, digest,
+                                     period_start, now, target or channel))
+    if len(outcomes) == 1:
+        return outcomes[0]
+    first = next((o for o in outcomes if o.receipt is not None), outcomes[0])
+    merged = build_digest(items, topic_names, period_start=period_start, period_end=now, stats=stats)
+    errors = [o.error for o in outcomes if o.error]
+    return DigestOutcome(replace(merged, digest_id=first.digest.digest_id, updates=updates), first.receipt,
+                         "; ".join(errors) if errors else None)
+
+
+def _post_digest(store: Store, notifier: Notifier, digest: Digest, period_start: datetime | None, now: datetime,
+                 channel: str | None) -> DigestOutcome:
+    updates = digest.updates
     with store.transaction() as repo:
-        digest_id = repo.start_digest(digest.claim_ids, period_start, now, channel, now)
+        digest_id = repo.start_digest(digest.claim_ids, period_start, now, channel, now, updates=updates)
     digest = replace(digest, digest_id=digest_id)
     with store.transaction() as repo:
         repo.mark_sending(digest_id)
@@ -353,9 +467,12 @@ def _send_digest(store: Store, notifier: Notifier, topic_names: dict[str, str], 
     try:
         receipt = notifier.send(digest, on_first_message=first_message_posted)
     except DeliveryError as exc:
-        with store.transaction() as repo:
-            repo.mark_failed(digest_id, str(exc), posted=exc.delivered)
+        if not exc.unknown:
+            with store.transaction() as repo:
+                repo.mark_failed(digest_id, str(exc), posted=exc.delivered)
+        # Unknown: Slack may have it. The row stays 'sending'; the next run asks the channel first.
         return DigestOutcome(digest, None, str(exc))
     with store.transaction() as repo:
-        repo.mark_posted(digest_id, digest.claim_ids, receipt.message_ts, now)
+        repo.mark_posted(digest_id, digest.claim_ids, receipt.message_ts, now, placed=receipt.placed,
+                         updates=[u for u in updates if u.claim_ids[0] in receipt.updates])
     return DigestOutcome(digest, receipt)

@@ -27,6 +27,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import urlsplit
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -45,7 +46,7 @@ from .delivery import Notifier
 from .errors import ClaimbotError, ConfigError, DeliveryError, one_line
 from .fetch import Fetcher
 from .models import DigestStats
-from .pipeline import Context, PollResult, poll_feed, send_digest
+from .pipeline import Context, PollResult, poll_feed, send_digest, stuffing_patterns
 from .store import FeedState, Store
 
 log = logging.getLogger("claimbot")
@@ -71,6 +72,8 @@ class ServiceOptions:
     digest_every_seconds: int | None = None
     health_port: int | None = None
     health_host: str = "127.0.0.1"
+    topic_channels: dict[str, str] | None = None   # topics posted to their own Slack channel
+    update_days: int = 7                           # corroboration updates and feedback look back this far
 
 
 class Metrics:
@@ -136,6 +139,11 @@ def event(name: str, **fields: object) -> None:
     log.info(name, extra={"event": name, "fields": fields})
 
 
+def _fresh_stats() -> dict[str, Any]:
+    """What the next digest's footer reports: this worker's feeds read and failed, and counts."""
+    return {"feeds": set(), "failed": {}, "articles": 0, "claims": 0, "repeats": 0}
+
+
 class Service:
     def __init__(self, options: ServiceOptions, store: Store, fetcher: Fetcher, notifier: Notifier, ctx: Context,
                  topic_names: dict[str, str], *, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -149,7 +157,7 @@ class Service:
         self.clock = clock
         self.worker_id = worker_id or f"{socket.gethostname()}-{id(self):x}"
         self.stopping = threading.Event()
-        self.stats = {"polled": 0, "articles": 0, "claims": 0, "repeats": 0}
+        self.stats = _fresh_stats()
         self.metrics = Metrics()
         self.scheduler: BlockingScheduler | None = None
         self.last_poll: float | None = None
@@ -247,7 +255,9 @@ class Service:
             repo.record_poll(feed.id, now=now, ok=ok, error=result.error, etag=result.etag,
                              last_modified=result.last_modified, next_poll_at=when, owner=self.worker_id)
         with self._lock:
-            self.stats["polled"] += 1
+            self.stats["feeds"].add(feed.url)  # the footer counts feeds, not polls
+            if not ok:  # named in the footer even when it recovered before the digest
+                self.stats["failed"][feed.url] = self.options.feed_names.get(feed.url) or feed.name or feed.url
             self.stats["articles"] += result.new_articles
             self.stats["claims"] += result.new_claims + result.repeats
             self.stats["repeats"] += result.repeats
@@ -305,15 +315,19 @@ class Service:
             failing = [f for f in repo.feed_states() if f.error_count >= self.options.error_threshold]
         self.metrics.feeds_in_error.set(len(failing))
         with self._lock:
-            stats = DigestStats(feeds_polled=self.stats["polled"], articles_read=self.stats["articles"],
+            failed = dict(self.stats["failed"])
+            failed.update({f.url: f.name or f.url for f in failing})
+            stats = DigestStats(feeds_polled=len(self.stats["feeds"]), articles_read=self.stats["articles"],
                                 claims_seen=self.stats["claims"], repeats_folded=self.stats["repeats"],
-                                feeds_in_error=tuple(f"{f.name or f.url}: {f.last_error}" for f in failing))
+                                feeds_in_error=tuple(sorted(failed.values())))
         started = time.monotonic()
         outcome = send_digest(self.store, self.notifier, self.topic_names, now, stats=stats,
-                              post_empty=self.options.post_empty, channel=self.options.channel)
+                              post_empty=self.options.post_empty, channel=self.options.channel,
+                              topic_channels=self.options.topic_channels, update_days=self.options.update_days,
+                              stuffing=stuffing_patterns(self.ctx.topics))
         if outcome.receipt is not None:
             with self._lock:
-                self.stats = {"polled": 0, "articles": 0, "claims": 0, "repeats": 0}
+                self.stats = _fresh_stats()
         self.metrics.digest_seconds.observe(time.monotonic() - started)
         event("digest", claims=len(outcome.digest.claim_ids), sent=outcome.receipt is not None, error=outcome.error,
               ms=int((time.monotonic() - started) * 1000))

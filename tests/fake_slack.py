@@ -2,6 +2,8 @@
 
 Scripted failures: push "429", "500", "close" or "hang" onto ``script`` and the
 next posts (chat.postMessage or the webhook) answer that way before returning to normal.
+"429:3000" sets the Retry-After; "ACTION@method" scripts another method (``hang@conversations.list``,
+``missing_scope@conversations.history``: any other word is answered as that Slack error).
 """
 
 from __future__ import annotations
@@ -30,6 +32,19 @@ class FakeSlack:
     # "hang": record the message, then answer only once ``release`` is set (a client killed meanwhile never hears)
     received: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
+    refuse: str | None = None   # any post whose JSON holds this text is answered invalid_blocks
+
+    def react(self, ts: str, name: str, user: str = "UANALYST") -> None:
+        """An analyst adds a reaction to a message."""
+        with self.lock:
+            message = next(m for m in self.history if m["ts"] == ts)
+            reactions = message.setdefault("reactions", [])
+            found = next((r for r in reactions if r["name"] == name), None)
+            if found is None:
+                reactions.append({"name": name, "users": [user], "count": 1})
+            elif user not in found["users"]:
+                found["users"].append(user)
+                found["count"] += 1
 
     def posts(self) -> list[dict[str, Any]]:
         """Every chat.postMessage request, accepted or not."""
@@ -94,33 +109,50 @@ def fake_slack_server() -> Iterator[FakeSlack]:
             with state.lock:
                 state.calls.append((method, body))
                 posting = method in ("chat.postMessage", "webhook")
-                action = state.script.pop(0) if state.script and posting else "ok"
+                action = "ok"
+                if state.script:
+                    head, _, target = state.script[0].partition("@")
+                    if (target == method) or (not target and posting):
+                        action = head
+                        state.script.pop(0)
+            action, _, wait = action.partition(":")
             if method == "webhook":
                 problems = violations(body)
                 if action == "429":
-                    return self._reply(429, {"ok": False}, {"Retry-After": "1"})
+                    return self._reply(429, {"ok": False}, {"Retry-After": wait or "1"})
                 return self._reply(400 if problems else 200, {"ok": not problems})
             if action == "close":
                 self.close_connection = True
                 self.connection.shutdown(2)
                 return
             if action == "429":
-                return self._reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+                return self._reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": wait or "1"})
             if action == "500":
                 return self._reply(500, {"ok": False, "error": "internal_error"})
+            if action == "hang" and not posting:
+                state.received.set()
+                state.release.wait(30)
+            elif action not in ("ok", "hang"):
+                return self._reply(200, {"ok": False, "error": action, "needed": "channels:history"
+                                         if action == "missing_scope" else None})
             if self.headers.get("Authorization") != f"Bearer {state.token}" and method != "webhook":
                 return self._reply(200, {"ok": False, "error": "invalid_auth"})
             if method == "auth.test":
                 return self._reply(200, {"ok": True, "user_id": "UBOT"})
             if method == "chat.postMessage":
                 problems = violations(body)
+                if state.refuse and state.refuse in json.dumps(body, ensure_ascii=False):
+                    problems.append("refused by the test")
                 if problems:
                     return self._reply(200, {"ok": False, "error": "invalid_blocks", "problems": problems})
                 ts = f"{time.time():.6f}"
                 channel = state.channels.get(body.get("channel", "").lstrip("#"), body.get("channel"))
                 if channel not in state.channels.values():
                     return self._reply(200, {"ok": False, "error": "channel_not_found"})
-                message = {"ts": ts, "text": body.get("text"), "metadata": body.get("metadata"),
+                metadata = body.get("metadata")
+                if isinstance(metadata, str):
+                    metadata = json.loads(metadata)
+                message = {"ts": ts, "text": body.get("text"), "metadata": metadata, "user": "UBOT",
                            "thread_ts": body.get("thread_ts"), "channel": channel, "blocks": body.get("blocks")}
                 with state.lock:
                     state.history.insert(0, message)
@@ -138,9 +170,36 @@ def fake_slack_server() -> Iterator[FakeSlack]:
             if method == "conversations.history":
                 if not re.fullmatch(r"C[A-Z0-9]+", body.get("channel", "")):
                     return self._reply(200, {"ok": False, "error": "channel_not_found"})  # names do not work here
+                oldest = float(body.get("oldest") or 0)
                 with state.lock:
-                    messages = [m for m in state.history if not m.get("thread_ts") and m["channel"] == body["channel"]]
-                return self._reply(200, {"ok": True, "messages": messages[:100]})
+                    messages = [m for m in state.history if not m.get("thread_ts") and m["channel"] == body["channel"]
+                                and float(m["ts"]) > oldest and not m.get("deleted")]
+                # Pages of `limit`, newest first, like Slack; the cursor is the offset.
+                start, limit = int(body.get("cursor") or 0), int(body.get("limit") or 100)
+                page = messages[start:start + limit]
+                cursor = str(start + limit) if start + limit < len(messages) else ""
+                return self._reply(200, {"ok": True, "messages": page, "response_metadata": {"next_cursor": cursor}})
+            if method in ("chat.delete", "chat.update"):
+                with state.lock:
+                    found = [m for m in state.history if m["ts"] == body.get("ts") and m["channel"] == body.get("channel")]
+                    if not found:
+                        return self._reply(200, {"ok": False, "error": "message_not_found"})
+                    if method == "chat.delete":
+                        state.history.remove(found[0])
+                    else:
+                        update = {"text": body.get("text"), "blocks": body.get("blocks")}
+                        if body.get("metadata"):
+                            meta = body["metadata"]
+                            update["metadata"] = json.loads(meta) if isinstance(meta, str) else meta
+                        found[0].update(update)
+                        found[0]["edited"] = True
+                return self._reply(200, {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")})
+            if method == "reactions.get":
+                with state.lock:
+                    found = [m for m in state.history if m["ts"] == body.get("timestamp")]
+                if not found:
+                    return self._reply(200, {"ok": False, "error": "message_not_found"})
+                return self._reply(200, {"ok": True, "type": "message", "message": found[0]})
             return self._reply(200, {"ok": False, "error": "unknown_method"})
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -104,7 +104,9 @@ def test_cleaned_text_has_no_boilerplate_and_keeps_the_body(gold: dict[str, Any]
 def test_dry_run_digest_shows_required_claims_once_and_nothing_forbidden(gold: dict[str, Any]) -> None:
     result = CliRunner().invoke(main, ["dry-run"])
     assert result.exit_code == 0, result.output
-    sections = dict(re.findall(r"== (.+?) \(\d+\) ==\n(.*?)(?=\n== |\nfeeds polled)", result.stdout, re.S))
+    # Grouped by story: "== DeepSeek: 3 stories, 7 claims ==", then each story's key claims as bullets.
+    sections = dict(re.findall(r"== (.+?): \d+ stor(?:y|ies), .*? ==\n(.*?)(?=\n== |\n\d+ feeds? read)", result.stdout,
+                               re.S))
     names = {"deepseek": "DeepSeek", "stargate": "Stargate", "dark_factory": "Dark factories"}
     for seed, g in gold.items():
         for topic, t in g["topics"].items():

@@ -111,7 +111,7 @@ def test_a_failing_feed_is_kept_counted_and_named_in_the_digest(http_server: Loc
         [state] = repo.feed_states()
     assert state.error_count == 2 and "HTTP 404" in (state.last_error or "") and state.error_since is not None
     service.digest()
-    assert "feeds in error 1" in out.getvalue() and "Test feed" in out.getvalue()
+    assert "1 feed failed: Test feed" in out.getvalue()
 
 
 def test_sigterm_stops_the_service_cleanly(http_server: LocalServer, tmp_path: Path) -> None:

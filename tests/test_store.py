@@ -88,10 +88,10 @@ def test_claims_flow_from_pending_to_posted_and_survive_a_restart(db_url: str) -
         assert pending[0].outlets_since == 1
         assert pending[0].published is not None and pending[0].published.tzinfo is not None
         digest_id = repo.start_digest([first], None, NOW, "#c", NOW)
-        assert repo.unfinished_digests() == [(digest_id, [first], None)]  # pending: never reached Slack
+        assert [d[:4] for d in repo.unfinished_digests()] == [(digest_id, [first], None, "pending")]  # never reached Slack
         repo.mark_sending(digest_id)
         repo.record_first_message(digest_id, "C123", "123.456")
-        assert repo.unfinished_digests() == [(digest_id, [first], "C123")]
+        assert [d[:4] for d in repo.unfinished_digests()] == [(digest_id, [first], "C123", "sending")]
         repo.mark_posted(digest_id, [first], "123.456", NOW)
         assert repo.pending_claims() == []
         assert repo.last_digest_end() == NOW

@@ -133,8 +133,11 @@ class Store:
         if self.engine.dialect.name != "postgresql":
             yield True
             return
-        key = int(hashlib.sha1(name.encode()).hexdigest()[:15], 16)
         with self.engine.connect() as conn:
+            # Advisory locks are database-wide: the schema is part of the key, so claimbots sharing one
+            # database in different schemas (and parallel test runs) never skip each other's digest.
+            schema = conn.exec_driver_sql("SELECT current_schema()").scalar() or ""
+            key = int(hashlib.sha1(f"{schema}:{name}".encode()).hexdigest()[:15], 16)
             got = bool(conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({key})").scalar())
             try:
                 yield got

@@ -10,11 +10,23 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import Connection, Integer, Text, bindparam, cast, func, insert, select, union_all, update
 
 from ..errors import StoreError
-from ..models import Article, Claim, Decision, DigestItem, Figure, Fingerprint, KnownClaim, RetrievalKey
+from ..models import (
+    Article,
+    Claim,
+    Corroboration,
+    Decision,
+    DigestItem,
+    EarlierReport,
+    Figure,
+    Fingerprint,
+    KnownClaim,
+    RetrievalKey,
+)
 from . import schema as t
 
 
@@ -31,6 +43,20 @@ class FeedState:
     error_count: int
     last_error: str | None
     error_since: datetime | None
+
+
+class UnfinishedDigest(NamedTuple):
+    id: int
+    claim_ids: list[int]
+    channel: str | None   # where it went; None while 'pending'
+    state: str
+    created_at: datetime
+    updates: tuple[Corroboration, ...] = ()
+
+
+def _corroboration(raw: dict) -> Corroboration:  # type: ignore[type-arg]
+    return Corroboration(**{**raw, "claim_ids": tuple(raw["claim_ids"]), "sources": tuple(raw["sources"]),
+                            "also": tuple(raw["also"])})
 
 
 def _feed_state(r) -> FeedState:  # type: ignore[no-untyped-def]
@@ -81,6 +107,30 @@ def _fingerprint_from_json(raw: str | None, vector: bytes | None) -> Fingerprint
                        implied=tuple(d["implied"]), places=tuple(d["places"]),
                        concepts=tuple(d["concepts"]), words=tuple(d["words"]), polarity=tuple(d["polarity"]),
                        vector=bytes(vector or b""))
+
+
+def _conflicting_pair(new_raw: str | None, old_raw: str | None) -> tuple[str | None, str | None]:
+    """The two figures a conflict is about, as written: the same kind and unit, different values
+    (the new one first); none when no such pair exists (the digest then quotes the sentences)."""
+    new = [f for f in (_decoded(new_raw) if new_raw else ()) if isinstance(f, Figure) and f.strong]
+    old = [f for f in (_decoded(old_raw) if old_raw else ()) if isinstance(f, Figure) and f.strong]
+    for n in new:
+        for o in old:
+            if (n.kind, n.unit) == (o.kind, o.unit) and abs(n.value - o.value) > 0.05 * max(abs(n.value), abs(o.value)):
+                return n.text, o.text
+    return None, None
+
+
+def _first_figure(raw: str | None) -> str | None:
+    """The first strong figure (money, percent, count …) of a stored claim, as written."""
+    figures = _decoded(raw) if raw else ()
+    strong = [f for f in figures if isinstance(f, Figure) and f.strong] or \
+        [f for f in figures if isinstance(f, Figure)]
+    return strong[0].text if strong else None
+
+
+def _host(url: str) -> str:
+    return re.sub(r"^https?://(www\.)?", "", url).split("/")[0]
 
 
 def _figures_from_json(rows: Sequence[dict[str, object]]) -> tuple[Figure, ...]:
@@ -266,40 +316,61 @@ class Repository:
 
     # --- digests --------------------------------------------------------------
 
-    def pending_claims(self, limit: int = 2000) -> list[DigestItem]:
-        """New, unsuppressed claims not yet in a sent digest, oldest first."""
+    def pending_claims(self, limit: int = 2000, *, only: Sequence[int] | None = None) -> list[DigestItem]:
+        """New, unsuppressed claims not yet in a sent digest, oldest first (``only``: of these ids)."""
         c, a = t.claims, t.articles
-        rows = self.conn.execute(
-            select(c.c.id, c.c.cluster_id, c.c.topic, c.c.text, c.c.conflicts_with, a.c.url, a.c.outlet,
-                   a.c.published_at)
-            .join(a, a.c.id == c.c.article_id)
-            .where(c.c.status == "new", c.c.suppressed.is_(False), c.c.digest_id.is_(None))
-            .order_by(c.c.id).limit(limit)).all()
+        query = (select(c.c.id, c.c.cluster_id, c.c.topic, c.c.text, c.c.conflicts_with, a.c.url, a.c.outlet,
+                        a.c.published_at, a.c.title, c.c.article_id, c.c.score, c.c.rank, c.c.key,
+                        cast(c.c.figures, Text).label("figures"))
+                 .join(a, a.c.id == c.c.article_id)
+                 .where(c.c.status == "new", c.c.suppressed.is_(False), c.c.digest_id.is_(None)))
+        if only is not None:
+            query = query.where(c.c.id.in_(list(only)))
+        rows = self.conn.execute(query.order_by(c.c.id).limit(limit if only is None else None)).all()
         if not rows:
             return []
         clusters = {r.cluster_id for r in rows} | {x for r in rows for x in r.conflicts_with}
-        outlets = dict(self.conn.execute(
-            select(t.cluster_sources.c.cluster_id, func.count())
-            .where(t.cluster_sources.c.cluster_id.in_(clusters)).group_by(t.cluster_sources.c.cluster_id)).all())
-        first = {r.cluster_id: (r.text, r.url) for r in self.conn.execute(
-            select(c.c.cluster_id, c.c.text, a.c.url).join(a, a.c.id == c.c.article_id)
+        s = t.cluster_sources
+        sources: dict[str, list[tuple[str, str | None]]] = {}
+        for r in self.conn.execute(select(s.c.cluster_id, s.c.url, s.c.outlet).where(s.c.cluster_id.in_(clusters))
+                                   .order_by(s.c.seen_at.desc(), s.c.url)):
+            sources.setdefault(r.cluster_id, []).append((r.url, r.outlet))
+        first = {r.cluster_id: r for r in self.conn.execute(
+            select(c.c.cluster_id, c.c.text, a.c.url, a.c.outlet, a.c.published_at,
+                   cast(c.c.figures, Text).label("figures")).join(a, a.c.id == c.c.article_id)
             .where(c.c.cluster_id.in_(clusters), c.c.status == "new"))}
-        # Why the latest repeat joined each cluster: shown beside "+N outlets".
+        # Why the latest repeat joined each cluster: for --explain, never for Slack.
         joined = {r.cluster_id: r.why for r in self.conn.execute(
             select(c.c.cluster_id, c.c.why).where(c.c.cluster_id.in_(clusters), c.c.status == "repeat")
             .order_by(c.c.id))}
+
+        def also(cluster: str, url: str, outlet: str | None) -> tuple[str, ...]:
+            names = [o or _host(u) for u, o in sources.get(cluster, []) if u != url]
+            return tuple(n for n in dict.fromkeys(names) if n and n != outlet)
+
+        def earlier(cluster: str, figures: str | None) -> EarlierReport:
+            f = first.get(cluster)
+            if f is None:
+                return EarlierReport(cluster, "", None)
+            now_figure, then_figure = _conflicting_pair(figures, f.figures)
+            return EarlierReport(cluster, f.text, f.url, f.outlet, f.published_at, then_figure, now_figure)
+
         return [DigestItem(
             claim_id=r.id, cluster=r.cluster_id, topic=r.topic, text=r.text, url=r.url, outlet=r.outlet,
-            published=r.published_at, outlets_since=max(0, outlets.get(r.cluster_id, 1) - 1),
-            conflicts=tuple((x, *first.get(x, ("", None))) for x in r.conflicts_with),
-            repeat_why=joined.get(r.cluster_id),
+            published=r.published_at, outlets_since=max(0, len(sources.get(r.cluster_id, [None])) - 1),
+            conflicts=tuple((x, first[x].text if x in first else "", first[x].url if x in first else None)
+                            for x in r.conflicts_with),
+            repeat_why=joined.get(r.cluster_id), title=r.title, article_id=r.article_id, score=r.score or 0.0,
+            rank=r.rank, key=bool(r.key),
+            also=also(r.cluster_id, r.url, r.outlet), figure=_first_figure(r.figures),
+            earlier=tuple(earlier(x, r.figures) for x in r.conflicts_with),
         ) for r in rows]
 
     def start_digest(self, claim_ids: Sequence[int], period_start: datetime | None, period_end: datetime,
-                     channel: str | None, now: datetime) -> int:
+                     channel: str | None, now: datetime, updates: Sequence[Corroboration] = ()) -> int:
         return self.conn.execute(insert(t.digests).values(
             state="pending", period_start=period_start, period_end=period_end, created_at=now, channel=channel,
-            claim_ids=list(claim_ids))).inserted_primary_key[0]
+            claim_ids=list(claim_ids), updates=[asdict(u) for u in updates])).inserted_primary_key[0]
 
     def mark_sending(self, digest_id: int) -> None:
         self.conn.execute(update(t.digests).where(t.digests.c.id == digest_id).values(state="sending"))
@@ -310,11 +381,104 @@ class Repository:
             values["channel"] = channel
         self.conn.execute(update(t.digests).where(t.digests.c.id == digest_id).values(**values))
 
-    def mark_posted(self, digest_id: int, claim_ids: Sequence[int], message_ts: str | None, now: datetime) -> None:
+    def mark_posted(self, digest_id: int, claim_ids: Sequence[int], message_ts: str | None, now: datetime, *,
+                    placed: Sequence[tuple[int, str]] = (), updates: Sequence[Corroboration] = ()) -> None:
+        """The digest went out: its claims are posted; where each was shown and the outlets its message
+        named are kept, and each corroboration update posted raises what its story has shown."""
         self.conn.execute(update(t.digests).where(t.digests.c.id == digest_id)
                           .values(state="sent", sent_at=now, message_ts=message_ts))
         if claim_ids:
             self.conn.execute(update(t.claims).where(t.claims.c.id.in_(list(claim_ids))).values(digest_id=digest_id))
+        c, s = t.claims, t.cluster_sources
+        sources = select(func.count()).where(s.c.cluster_id == c.c.cluster_id).scalar_subquery()
+        for claim_id, thread in placed:
+            self.conn.execute(update(c).where(c.c.id == claim_id).values(slack_thread=thread[:300],
+                                                                         sources_shown=sources))
+        for u in updates:
+            for claim_id, count in zip(u.claim_ids, u.sources, strict=True):
+                self.conn.execute(update(c).where(c.c.id == claim_id, c.c.sources_shown < count)
+                                  .values(sources_shown=count))
+
+    def corroborations(self, since: datetime, limit: int = 20) -> list[Corroboration]:
+        """Stories already in Slack whose claims more outlets restated since they were shown, muted
+        stories left out, one per story (article and thread), the most new outlets first."""
+        c, a, s = t.claims, t.articles, t.cluster_sources
+        count = select(func.count()).where(s.c.cluster_id == c.c.cluster_id).scalar_subquery().label("n")
+        rows = self.conn.execute(
+            select(c.c.id, c.c.cluster_id, c.c.article_id, c.c.slack_thread, c.c.sources_shown, count, a.c.title,
+                   a.c.url, a.c.outlet)
+            .join(a, a.c.id == c.c.article_id)
+            .where(c.c.slack_thread.is_not(None), c.c.created_at >= since, c.c.digest_id.is_not(None))
+            .order_by(c.c.id)).all()
+        rows = [r for r in rows if r.n > max(r.sources_shown, 1)]
+        if not rows:
+            return []
+        muted = self.muted_clusters(since)  # 🔇 or ❌: no more updates for that story
+        by_story: dict[tuple[int, str], list] = {}  # type: ignore[type-arg]
+        for r in rows:
+            if r.cluster_id not in muted:
+                by_story.setdefault((r.article_id, r.slack_thread), []).append(r)
+        clusters = {r.cluster_id for group in by_story.values() for r in group}
+        outlets: dict[str, list[tuple[str, str | None]]] = {}
+        for r in self.conn.execute(select(s.c.cluster_id, s.c.url, s.c.outlet).where(s.c.cluster_id.in_(clusters))
+                                   .order_by(s.c.seen_at.desc(), s.c.url)):
+            outlets.setdefault(r.cluster_id, []).append((r.url, r.outlet))
+        found = []
+        for (_article, thread), group in by_story.items():
+            lead = group[0]
+            names = [o or _host(u) for g in group for u, o in outlets.get(g.cluster_id, []) if u != lead.url]
+            also = tuple(n for n in dict.fromkeys(names) if n and n != lead.outlet)
+            new = sum(g.n - max(g.sources_shown, 1) for g in group)
+            found.append(Corroboration(thread=thread, claim_ids=tuple(g.id for g in group),
+                                       sources=tuple(g.n for g in group), title=lead.title, url=lead.url,
+                                       outlet=lead.outlet, also=also, new=new))
+        return sorted(found, key=lambda u: (-u.new, u.claim_ids))[:limit]
+
+    # --- feedback ---------------------------------------------------------------
+
+    def posted_messages(self, since: datetime) -> dict[str, tuple[list[int], list[str]]]:
+        """The Slack threads the bot showed claims in since then: "C:ts" -> (claim ids, clusters)."""
+        c = t.claims
+        found: dict[str, tuple[list[int], list[str]]] = {}
+        for r in self.conn.execute(select(c.c.id, c.c.cluster_id, c.c.slack_thread)
+                                   .where(c.c.slack_thread.is_not(None), c.c.created_at >= since).order_by(c.c.id)):
+            ids, clusters = found.setdefault(r.slack_thread, ([], []))
+            ids.append(r.id)
+            clusters.append(r.cluster_id)
+        return found
+
+    def save_feedback(self, channel: str, message_ts: str, reaction: str, user: str, kind: str,
+                      claim_ids: Sequence[int], clusters: Sequence[str], now: datetime) -> bool:
+        """Store one person's reaction once; returns whether it is new (a second read changes nothing)."""
+        new = self.conn.execute(self._insert_ignore(t.feedback, ["channel", "message_ts", "reaction", "user_id"])
+                                .values(channel=channel[:200], message_ts=message_ts[:100], reaction=reaction[:100],
+                                        user_id=user[:100], kind=kind, claim_ids=list(claim_ids),
+                                        clusters=list(clusters), created_at=now)
+                                .returning(t.feedback.c.id)).scalar()
+        return new is not None
+
+    def feedback(self, since: datetime | None = None) -> list[dict[str, object]]:
+        f = t.feedback
+        query = select(f).order_by(f.c.id)
+        if since is not None:
+            query = query.where(f.c.created_at >= since)
+        return [dict(r._mapping) for r in self.conn.execute(query)]
+
+    def story_claims(self, url: str) -> list[tuple[str, str, str, float]]:
+        """Every claim stored for the article at this URL (its page or canonical URL): (topic, status,
+        text, score), in the article's order; what a digest's "+N more" stands for."""
+        c, a = t.claims, t.articles
+        rows = self.conn.execute(select(c.c.topic, c.c.status, c.c.text, c.c.score).join(a, a.c.id == c.c.article_id)
+                                 .where((a.c.url == url) | (a.c.canonical_url == url)).order_by(c.c.id))
+        return [(r.topic, r.status, r.text, r.score) for r in rows]
+
+    def claim_texts(self, ids: Sequence[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        return dict(self.conn.execute(select(t.claims.c.id, t.claims.c.text).where(t.claims.c.id.in_(list(ids)))).all())
+
+    def muted_clusters(self, since: datetime) -> set[str]:
+        return {x for r in self.conn.execute(select(t.feedback.c.clusters)) for x in r.clusters}
 
     def mark_failed(self, digest_id: int, error: str, posted: Sequence[int] = ()) -> None:
         """The digest failed; claims whose messages Slack had already accepted count as posted."""
@@ -325,14 +489,16 @@ class Repository:
     def last_digest_end(self) -> datetime | None:
         return self.conn.execute(select(func.max(t.digests.c.period_end)).where(t.digests.c.state == "sent")).scalar()
 
-    def unfinished_digests(self) -> list[tuple[int, list[int], str | None]]:
-        """Digests a crash left behind: (id, claim ids, channel), oldest first.
+    def unfinished_digests(self) -> list[UnfinishedDigest]:
+        """Digests a crash (or a Slack that never answered) left behind, oldest first.
 
         A 'pending' one never reached Slack; a 'sending' one may have.
         """
-        rows = self.conn.execute(select(t.digests.c.id, t.digests.c.claim_ids, t.digests.c.channel, t.digests.c.state)
-                                 .where(t.digests.c.state.in_(["pending", "sending"])).order_by(t.digests.c.id))
-        return [(r.id, list(r.claim_ids), r.channel if r.state == "sending" else None) for r in rows]
+        d = t.digests
+        rows = self.conn.execute(select(d.c.id, d.c.claim_ids, d.c.channel, d.c.state, d.c.created_at, d.c.updates)
+                                 .where(d.c.state.in_(["pending", "sending"])).order_by(d.c.id))
+        return [UnfinishedDigest(r.id, list(r.claim_ids), r.channel if r.state == "sending" else None, r.state,
+                                 r.created_at, tuple(_corroboration(u) for u in r.updates or ())) for r in rows]
 
     # --- feeds ----------------------------------------------------------------
 

@@ -117,9 +117,14 @@ claims = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("suppressed", Boolean, nullable=False, default=False),
     Column("digest_id", Integer, ForeignKey("digests.id", ondelete="SET NULL")),
+    # The Slack thread the claim's message sits in (a corroboration update is replied there), and how many
+    # outlets that message or its latest update named.
+    Column("slack_thread", String(300)),   # "C123:1700000000.000100"
+    Column("sources_shown", Integer, nullable=False, default=0, server_default="0"),
     UniqueConstraint("article_id", "topic", "text_key", name="uq_claims_article_topic_text"),
     Index("ix_claims_pending", "status", "digest_id", "suppressed"),
     Index("ix_claims_cluster", "cluster_id"),
+    Index("ix_claims_thread", "slack_thread"),
 )
 
 claim_keys = Table(
@@ -161,4 +166,21 @@ digests = Table(
     Column("message_ts", String(100)),
     Column("error", Text),
     Column("claim_ids", JSON, nullable=False, default=list),
+    # Corroboration updates this digest carries: [{"claim_id", "sources", "thread"}].
+    Column("updates", JSON, nullable=False, default=list, server_default="[]"),
+)
+
+# Analysts' reactions on the bot's messages, stored once per message, reaction and person.
+feedback = Table(
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(200), nullable=False),
+    Column("message_ts", String(100), nullable=False),
+    Column("reaction", String(100), nullable=False),
+    Column("user_id", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),      # mute | not_relevant
+    Column("claim_ids", JSON, nullable=False),
+    Column("clusters", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("channel", "message_ts", "reaction", "user_id", name="uq_feedback_once"),
 )
