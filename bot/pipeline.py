@@ -108,9 +108,9 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
     prints = [fingerprint(claim, ctx.novelty) for claim in claims]
     stored = repo.similar_claims_many([(c.topic, keys(fp, ctx.novelty)) for c, fp in zip(claims, prints, strict=True)],
                                       since)
-    decided = _decide_in_order(claims, prints, stored, article, ctx)
-    # Meaning is the costly signal: claims the figures, names and words already fold skip the
-    # encoder; the rest are embedded in one batch, meet their neighbours in meaning, and are decided again.
+    decided = _decide_in_order(claims, prints, stored, article, ctx, cheap=True)
+    # Meaning is the costly signal: claims the figures and words already fold skip the encoder; the
+    # rest are embedded in one batch, meet their neighbours in meaning, and are decided again in full.
     fresh = [i for i, (_, d, _, _) in enumerate(decided) if d.status == "new"]
     vectors = ctx.encoder.encode([claims[i].text for i in fresh])
     if any(vectors):
@@ -120,6 +120,7 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
         for i, extra in zip(fresh, more, strict=True):
             seen = {k.claim_id for k in stored[i]}
             stored[i] = stored[i] + [k for k in extra if k.claim_id not in seen]
+    if fresh:
         decided = _decide_in_order(claims, prints, stored, article, ctx)
     outcomes = [ClaimOutcome(claim, decision) for claim, decision, _, _ in decided]
     if is_new and decided:
@@ -130,13 +131,14 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
 
 
 def _decide_in_order(claims: list[Claim], prints: list[Fingerprint], stored: list[list[KnownClaim]], article: Article,
-                     ctx: Context) -> list[tuple[Claim, Decision, Fingerprint, tuple[RetrievalKey, ...]]]:
+                     ctx: Context, *, cheap: bool = False
+                     ) -> list[tuple[Claim, Decision, Fingerprint, tuple[RetrievalKey, ...]]]:
     decided: list[tuple[Claim, Decision, Fingerprint, tuple[RetrievalKey, ...]]] = []
     for claim, fp, candidates in zip(claims, prints, stored, strict=True):
         known = [(k, k.fingerprint or _refingerprint(k, ctx)) for k in candidates]
         # This article's own earlier claims count too: a sentence restated further down is a repeat.
         known += [(as_known(c, d, article.url, article.outlet), f) for c, d, f, _ in decided if c.topic == claim.topic]
-        decision = decide(fp, known, ctx.novelty)
+        decision = decide(fp, known, ctx.novelty, cheap=cheap)
         if decision.status == "new":
             decision = replace(decision, cluster=new_cluster_id(claim, article.url))
         decided.append((claim, decision, fp, keys(fp, ctx.novelty, founder=decision.status == "new")))

@@ -63,7 +63,8 @@ def _comparable(f: Figure, g: Figure, concepts: tuple[set[str], set[str]]) -> bo
     return not (fm and gm and fm.isdisjoint(gm))  # 1.2조 원 of profit is not 1.2조 원 of investment
 
 
-def compare(a: Fingerprint, known: KnownClaim, b: Fingerprint, options: NoveltyOptions) -> Match:
+def compare(a: Fingerprint, known: KnownClaim, b: Fingerprint, options: NoveltyOptions, *,
+            cheap: bool = False) -> Match:
     cross = a.script != b.script
     who_a, who_b = set(a.actors) | set(a.names), set(b.actors) | set(b.names)
     shared_actors = sorted(who_a & who_b)
@@ -151,7 +152,9 @@ def compare(a: Fingerprint, known: KnownClaim, b: Fingerprint, options: NoveltyO
                                           and not any(g.unit == f.unit for g in b.dates)
                                           for i, f in enumerate(a.figures)))
             or (bool(who_b) and len(who_a - who_b) >= options.new_actors))
-    weak_ok = founder and not adds
+    # Weak evidence (shared ids, contained words, meaning) is weighed only in the full pass, where
+    # the meaning can also speak against it: a cheap pass folds only what figures and words prove.
+    weak_ok = founder and not adds and not cheap and (similarity is None or similarity >= options.weak_floor)
     evidence = (
         (bool(shared) and (telling or same_subject or cross or words >= 0.12 or (similarity or 0) >= 0.3))
         or (not adds and words >= options.words_alone)
@@ -186,9 +189,13 @@ def _substitution(a: Fingerprint, b: Fingerprint, words: float) -> str | None:
     return f"{', '.join(sorted(only_b))} → {', '.join(sorted(only_a))}"
 
 
-def decide(fp: Fingerprint, candidates: Sequence[tuple[KnownClaim, Fingerprint]], options: NoveltyOptions) -> Decision:
-    """``new``, ``repeat`` of the best-matching cluster, or ``new`` with the clusters whose facts it changes."""
-    matches = [compare(fp, known, other, options) for known, other in candidates if known.topic == fp.topic]
+def decide(fp: Fingerprint, candidates: Sequence[tuple[KnownClaim, Fingerprint]], options: NoveltyOptions, *,
+           cheap: bool = False) -> Decision:
+    """``new``, ``repeat`` of the best-matching cluster, or ``new`` with the clusters whose facts it changes.
+
+    ``cheap``: fold only on figures and words; what stays new is embedded and decided again in full."""
+    matches = [compare(fp, known, other, options, cheap=cheap) for known, other in candidates
+               if known.topic == fp.topic]
     repeats = sorted((m for m in matches if m.repeat), key=lambda m: m.score, reverse=True)
     if repeats:
         best = repeats[0]
