@@ -255,6 +255,8 @@ def result_json(result: DocumentResult, doc: Document) -> dict[str, Any]:
             "conflicts_with": list(o.decision.conflicts_with),
             "why": o.decision.why,
             "score": o.claim.score,
+            "rank": o.claim.rank,
+            "key": o.claim.key,
             "figures": [{"value": f.value, "unit": f.unit, "kind": f.kind, "text": f.text} for f in o.claim.figures],
         } for o in result.outcomes],
     }
@@ -319,7 +321,8 @@ def replay(file: str, db_url: str | None, topics_path: Path | None, config_path:
 
     Input lines: {"url", "title", "published", "source", and "text" or "html"}.
     Output lines: {"url", "title", "published", "topics", "spam", "claims": [{"topic",
-    "text", "status": "new"|"repeat", "cluster", "conflicts_with", "why"}]}.
+    "text", "status": "new"|"repeat", "cluster", "conflicts_with", "why", "score", "rank",
+    "key", "figures"}]}; "key" marks the article's key claims, "rank" 0 is its best.
     A bad line (not JSON, not UTF-8, nested too deeply, over limits.max_line_bytes,
     or refused by the database) is reported on stderr with its number (its output
     line carries "error"); the run goes on and exits 1 at the end.
