@@ -59,6 +59,7 @@ class ClaimOptions:
     max_chars: int = 600
     min_chars: int = 12
     max_per_article: int = 12    # claims kept per article and topic, the most check-worthy first
+    max_per_document: int = 200  # all claims of one page, whatever names the topic: a 4,000-claim page is an attack
     key_claims: int = 3         # of those, the key claims a digest shows first
     lead_bonus: float = 0.5     # news states its main facts first
 
@@ -172,4 +173,6 @@ def rank_claims(claims: list[Claim], options: ClaimOptions, named: set[tuple[str
                 kept.append(c)
                 room -= 1
         out.extend(replace(c, rank=n, key=n < options.key_claims) for n, c in enumerate(kept))
+    if len(out) > options.max_per_document:
+        out = sorted(out, key=lambda c: (c.rank, c.sentence))[:options.max_per_document]
     return sorted(out, key=lambda c: (c.sentence, c.topic))

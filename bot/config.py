@@ -103,6 +103,8 @@ class LimitsConfig(_Strict):
     max_items_per_poll: int = Field(default=200, ge=1)
     # One hard deadline per request, headers, redirects and body included.
     request_deadline_seconds: float = Field(default=45, gt=0, le=3600)
+    # Claims kept from one page: a page of thousands of claim-like sentences is an attack, not news.
+    max_claims_per_document: int = Field(default=200, ge=1)
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
@@ -211,7 +213,7 @@ class Settings:
 
     @property
     def claim_options(self) -> ClaimOptions:
-        return ClaimOptions()
+        return ClaimOptions(max_per_document=self.bot.limits.max_claims_per_document)
 
     @property
     def novelty_options(self) -> NoveltyOptions:

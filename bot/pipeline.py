@@ -134,13 +134,20 @@ def _decide_in_order(claims: list[Claim], prints: list[Fingerprint], stored: lis
                      ctx: Context, *, cheap: bool = False
                      ) -> list[tuple[Claim, Decision, Fingerprint, tuple[RetrievalKey, ...]]]:
     decided: list[tuple[Claim, Decision, Fingerprint, tuple[RetrievalKey, ...]]] = []
+    # This article's own earlier claims count too (a sentence restated further down is a repeat),
+    # found by key like stored ones: a page of a thousand claims is not a million comparisons.
+    own: dict[tuple[str, str], list[int]] = {}
     for claim, fp, candidates in zip(claims, prints, stored, strict=True):
         known = [(k, k.fingerprint or _refingerprint(k, ctx)) for k in candidates]
-        # This article's own earlier claims count too: a sentence restated further down is a repeat.
-        known += [(as_known(c, d, article.url, article.outlet), f) for c, d, f, _ in decided if c.topic == claim.topic]
+        lookup = keys(fp, ctx.novelty, founder=True)
+        earlier = sorted({i for k in lookup for i in own.get((claim.topic, k.text), ())})
+        known += [(as_known(decided[i][0], decided[i][1], article.url, article.outlet), decided[i][2])
+                  for i in earlier[-ctx.novelty.own_candidates:]]
         decision = decide(fp, known, ctx.novelty, cheap=cheap)
         if decision.status == "new":
             decision = replace(decision, cluster=new_cluster_id(claim, article.url))
+        for k in lookup:
+            own.setdefault((claim.topic, k.text), []).append(len(decided))
         decided.append((claim, decision, fp, keys(fp, ctx.novelty, founder=decision.status == "new")))
     return decided
 

@@ -54,3 +54,27 @@ def test_a_restatement_in_another_language_without_figures_meets_its_original_by
         two = process_document(Document(url="https://b.example/2", text=again), repo, ctx, NOW)
     assert [o.decision.status for o in two.outcomes] == ["repeat"], [o.decision.why for o in two.outcomes]
     store.close()
+
+
+def test_a_page_of_a_thousand_claims_is_capped_and_compared_by_key(tmp_path: Path, monkeypatch) -> None:
+    import sys
+
+    decide_module = sys.modules["bot.novelty.decide"]  # the package exports the function under that name
+
+    calls = {"n": 0}
+    real = decide_module.compare
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(decide_module, "compare", counting)
+    settings = load_settings()
+    ctx = replace(settings.context(), claims=replace(settings.claim_options, max_per_document=150))
+    text = "\n\n".join(f"DeepSeek said plant {i} in district {i} shipped {1000 + i} servers." for i in range(1000))
+    store = Store.open(f"sqlite:///{tmp_path}/p.db")
+    with store.transaction() as repo:
+        result = process_document(Document(url="https://a.example/1", text=text), repo, ctx, NOW)
+    store.close()
+    assert 0 < len(result.outcomes) <= 150
+    assert calls["n"] <= 2 * 150 * ctx.novelty.own_candidates  # never all pairs (150 * 149 / 2 per pass)

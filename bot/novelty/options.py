@@ -26,4 +26,5 @@ class NoveltyOptions:
     vector_bands: int = 6            # random-hyperplane bands over the embedding ...
     vector_bits: int = 6             # ... of this many bits each
     max_keys: int = 40               # retrieval keys per claim, most specific first
+    own_candidates: int = 32         # earlier claims of the same article a claim is compared with
     lexicon: Lexicon = field(default_factory=Lexicon)  # optional enrichment: names and concepts across languages
