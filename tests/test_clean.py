@@ -150,3 +150,13 @@ def test_subheads_above_the_body_stay_and_navigation_goes() -> None:
     cleaned = clean_lines(lines, CleanOptions(), title="배터리 업체, 아산에 새 공장 짓는다")
     assert cleaned.lines[:2] == ["아산 새 공장에 1조2000억 원 투자", "2027년까지 연간 20GWh 생산 능력"]
     assert "홈 > 산업 > 배터리" not in cleaned.lines
+
+
+def test_a_bulleted_list_of_figures_after_the_body_is_the_articles_own() -> None:
+    facts = ["가장 큰 공장 세 곳", "- 아산 공장: 로봇 420대, 연간 30만 대", "- 울산 공장: 면적 5만㎡, 인력 12명",
+             "- 구미 공장: 불량률 0.01%, 2026년 가동"]
+    cleaned = clean_lines(BODY + facts, CleanOptions())
+    assert all(f in cleaned.lines for f in facts[1:])
+    related = ["관련 기사", "- 2차전지 업계 1분기 실적 발표 3곳 중 2곳 적자", "- 배터리 공장 화재 5건", "- 로봇 수출 10% 늘어"]
+    cleaned = clean_lines(BODY + related, CleanOptions())
+    assert not set(related) & set(cleaned.lines)

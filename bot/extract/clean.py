@@ -113,6 +113,7 @@ class CleanOptions:
     # chrome structurally, and trimming there loses short real content (recipes, lists).
     trim_edges: bool = True
     max_decks: int = 3      # subhead lines kept right above the body
+    min_fact_bullets: int = 3  # bullets with figures that make a list after the body the article's own
 
 
 @dataclass(slots=True)
@@ -296,6 +297,7 @@ def clean_lines(raw_lines: list[str], options: CleanOptions, title: str | None =
             about = [ln for ln in heads if set(content_tokens(ln)) & body_words]
             out.title = about[0] if about else max(heads, key=len, default=None)
         decks = _decks(deduped, first, out.title, options) if first and options.trim_edges else set()
+        decks |= _fact_list(deduped, last, options)
         for i, line in enumerate(deduped):
             if options.trim_edges and (i < first or i > last) and is_headline_like(line, options) and i not in decks:
                 out.removed.append(line)
@@ -304,6 +306,26 @@ def clean_lines(raw_lines: list[str], options: CleanOptions, title: str | None =
     else:
         out.lines = deduped
     return out
+
+
+_BULLET_FACT = re.compile(r"^\s*[-•·▪]\s*\S.*\d")
+
+
+def _fact_list(lines: list[str], last: int, options: CleanOptions) -> set[int]:
+    """A bulleted list of facts right after the body's last paragraph (- 면적 3만㎡, 로봇 720대):
+    the article's own figures. Lists of headlines carry no bullets of figures, or sit under a
+    heading the block rules already removed."""
+    run = []
+    start = last + 1
+    if start < len(lines) and len(lines[start]) <= 40 and not _LIST_HEADING.match(lines[start]) \
+            and start + 1 < len(lines) and _BULLET_FACT.match(lines[start + 1]):
+        start += 1  # the list's own heading ("세계 최첨단 다크 팩토리 7선") stays out; its bullets follow
+    for i in range(start, len(lines)):
+        if not (_BULLET_FACT.match(lines[i]) or (lines[i].lstrip()[:1] in "-•·▪" and len(lines[i]) <= 80)):
+            break
+        run.append(i)
+    figured = [i for i in run if _BULLET_FACT.match(lines[i])]
+    return set(run) if len(figured) >= options.min_fact_bullets else set()
 
 
 def _body_words(lines: list[str], first: int) -> set[str]:
