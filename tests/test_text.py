@@ -82,6 +82,8 @@ def test_korean_datelines_are_read_timezone_aware() -> None:
 @pytest.mark.parametrize(("text", "value", "unit", "kind"), [
     ("the line turns out 3 million scooters a year", 3e6, "scooter", "count"),
     ("listed in 12 countries", 12, "country", "count"),
+    ("la ligne sort une voiture par minute", 1, "per minute", "count"),
+    ("the line builds a tractor every ten seconds", 0.1, "per second", "count"),
     ("연구소 건물 5동을 짓는다", 5, "buildings", "count"),
     ("MATH 시험에서 88.2점을 받았다", 88.2, "points", "count"),
     ("출력 토큰 100만 개당 9센트", 0.09, "USD", "money"),

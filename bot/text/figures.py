@@ -86,6 +86,16 @@ _NOT_NOUNS = {
     "milliarden", "millionen", "miliardi", "milioni", "bilhões", "mrd", "mio", "млн", "млрд", "трлн", "года", "году",
     "год", "лет", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 }
+# Rates: "a smartphone per second", "un smartphone par seconde", "ein Auto pro Minute", "every 6 seconds".
+_ONE = r"(?:\d+(?:[.,]\d+)?|an?|one|un|une|uno|una|um|uma|ein|eine|einen)"
+_PER = r"(?:per|a|par|por|pro|al|ao|à|ogni|chaque|cada|je)"
+_SPAN = (r"(?:seconds?|minutes?|hours?|days?|secondes?|heures?|jours?|segundos?|minutos?|horas?|días?|dias?|"
+         r"secondi|secondo|minuti|ore|giorni|Sekunden?|Minuten?|Stunden?|Tag(?:e)?)")
+_RATE = re.compile(rf"(?<![\w.])(?P<num>{_ONE})\s+(?:[^\W\d]+\s+){{0,3}}?{_PER}\s+(?P<span>{_SPAN})\b"
+                   rf"|\b(?:every|chaque|cada|ogni|alle)\s+(?P<every>\d+|two|three|four|five|six|ten|deux|trois|cinq|six|dix)?"
+                   rf"\s*(?P<span2>{_SPAN})\b", re.IGNORECASE)
+_SPAN_UNIT = {"s": "second", "m": "minute", "h": "hour", "d": "day", "j": "day", "t": "day", "o": "hour", "g": "day"}
+_SMALL = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10, "deux": 2, "trois": 3, "cinq": 5, "dix": 10}
 _CENTS = re.compile(rf"(?<![\w.])(?P<num>{_NUM})\s*(?:센트|cents?\b|¢|美分)", re.IGNORECASE)
 _MONTHS = {m: i for i, names in enumerate((
     "jan january janvier enero janeiro januar gennaio", "feb february février febrero fevereiro februar febbraio",
@@ -278,6 +288,17 @@ def figures(text: str) -> tuple[Figure, ...]:
         u = m.group("u").lower()
         unit = next((v for k, v in _EU_DURATION_UNIT.items() if u.startswith(k)), "day")
         add(m, _eu_float(m.group("num")), unit, "duration")
+    for m in _RATE.finditer(folded):
+        span = (m.group("span") or m.group("span2")).lower()
+        unit = "per " + ("minute" if span.startswith("min") else "hour" if span[0] in "ho" or span.startswith("stund")
+                         else "day" if span[0] in "djtg" else "second")
+        if m.group("span2"):
+            every = m.group("every")
+            value = float(_SMALL.get((every or "").lower(), every or 1))
+            add(m, 1 / value if value else 1.0, unit, "count")
+        else:
+            num = m.group("num").lower()
+            add(m, _eu_float(num) if num[0].isdigit() else 1.0, unit, "count")
     for m in _NOUN_COUNT.finditer(folded):
         noun = m.group("noun").lower()
         if noun in _NOT_NOUNS or noun in _CURRENCY or noun in _EU_BIG:
