@@ -115,3 +115,24 @@ def test_a_korean_subhead_stating_a_fact_with_a_noun_is_checkable() -> None:
 
 def test_korean_verb_forms_share_their_verbal_noun() -> None:
     assert "차단" in content_tokens("국방부가 접속을 차단하였습니다.") and "차단" in content_tokens("국방부는 접속을 차단했다.")
+
+
+@pytest.mark.parametrize("text", ["1" * 3000, "9" * 400 + " dollars", "9" * 400 + "분의 " + "9" * 400, "1," * 3000])
+def test_hostile_digit_runs_give_no_figure_and_no_infinity(text: str) -> None:
+    import math
+
+    assert all(math.isfinite(f.value) and f.value < 1e19 for f in figures(text))
+
+
+@pytest.mark.parametrize(("text", "not_wanted"), [
+    ("call 010-1234-5678 now", 10), ("at 09:30 the line stopped", 9), ("Python 3.1 released", None),
+    ("$20 T-shirts sold out", 2e13),
+])
+def test_phone_numbers_times_versions_and_tshirts_are_not_read_as_figures(text: str, not_wanted: float | None) -> None:
+    found = figures(text)
+    assert not [f for f in found if f.strong and (not_wanted is None or f.value == not_wanted)], found
+
+
+def test_iso_dates_and_korean_thousands_are_read() -> None:
+    assert {(f.value, f.unit) for f in figures("released on 2025-01-22")} >= {(122, "month-day"), (2025, "year")}
+    assert any(f.value == 5.6e12 and f.unit == "KRW" for f in figures("5조6천억원을 투자"))

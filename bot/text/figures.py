@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
 from ..models import Figure
 from .tokens import content_tokens
 
-_NUM = r"\d+(?:[,，]\d{3})*(?:\.\d+)?"
+_NUM = r"(?<![\d])\d+(?:[,，]\d{3})*(?:\.\d+)?"  # never starts inside a run of digits: linear on long runs
 _KO_BIG = {"만": 1e4, "억": 1e8, "조": 1e12, "경": 1e16}
 _ZH_BIG = {"万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8, "万亿": 1e12, "兆": 1e12}
 _EN_BIG = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9,
@@ -42,11 +43,11 @@ _EU_COUNTERS = {
 _COUNTERS.update(_EU_COUNTERS)
 
 _KO_AMOUNT = re.compile(
-    rf"(?P<amount>(?:{_NUM}\s*[만억조경]\s*)+(?:{_NUM})?|{_NUM})\s*(?P<unit>원|달러|위안화|위안|엔|유로|파운드)?"
+    rf"(?P<amount>(?:{_NUM}\s*[천백]?\s*[만억조경]\s*)+(?:{_NUM}\s*천?)?|{_NUM})\s*(?P<unit>원|달러|위안화|위안|엔|유로|파운드)?"
 )
 _ZH_AMOUNT = re.compile(rf"(?P<num>{_NUM})\s*(?P<big>万亿|万|萬|亿|億|兆)?\s*(?P<unit>美元|欧元|韩元|日元|港元|人民币|元|円|ドル)")
 _EN_AMOUNT = re.compile(
-    rf"(?P<sym>[$€£₩¥])\s*(?P<num>{_NUM})\s*(?P<big>trillion|billion|million|thousand|tn|bn|mn|[kmbt])?\b"
+    rf"(?P<sym>[$€£₩¥])\s*(?P<num>{_NUM})\s*(?P<big>trillion|billion|million|thousand|tn|bn|mn|[kmbt](?![\w\-&]))?\b"
     rf"|(?P<num2>{_NUM})\s*(?P<big2>trillion|billion|million|thousand|tn|bn|mn)?\s*"
     r"(?P<unit>dollars?|usd|yuan|cny|rmb|won|krw|yen|jpy|euros?|eur)\b",
     re.IGNORECASE,
@@ -85,6 +86,9 @@ _NOT_NOUNS = {
     "do", "da", "dos", "das", "und", "der", "die", "das", "den", "mil", "millones", "milhões", "millions", "milliards",
     "milliarden", "millionen", "miliardi", "milioni", "bilhões", "mrd", "mio", "млн", "млрд", "трлн", "года", "году",
     "год", "лет", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    "but", "not", "also", "only", "just", "out", "off", "into", "onto", "while", "when", "after", "before",
+    "since", "until", "because", "yet", "if", "between", "among", "without", "said", "says", "can", "may",
+    "could", "should", "must", "did", "does", "do",
 }
 # Rates: "a smartphone per second", "un smartphone par seconde", "ein Auto pro Minute", "every 6 seconds".
 _ONE = r"(?:\d+(?:[.,]\d+)?|an?|one|un|une|uno|una|um|uma|ein|eine|einen)"
@@ -96,6 +100,7 @@ _RATE = re.compile(rf"(?<![\w.])(?P<num>{_ONE})\s+(?:[^\W\d]+\s+){{0,3}}?{_PER}\
                    rf"\s*(?P<span2>{_SPAN})\b", re.IGNORECASE)
 _SPAN_UNIT = {"s": "second", "m": "minute", "h": "hour", "d": "day", "j": "day", "t": "day", "o": "hour", "g": "day"}
 _SMALL = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10, "deux": 2, "trois": 3, "cinq": 5, "dix": 10}
+_PRODUCT_BEFORE = re.compile(r"[A-Z][A-Za-z]+\s*$")
 _CENTS = re.compile(rf"(?<![\w.])(?P<num>{_NUM})\s*(?:센트|cents?\b|¢|美分)", re.IGNORECASE)
 _MONTHS = {m: i for i, names in enumerate((
     "jan january janvier enero janeiro januar gennaio", "feb february février febrero fevereiro februar febbraio",
@@ -111,6 +116,8 @@ _DAY_DATE = re.compile(
     rf"|(?<!\d)(?P<dn2>3[01]|[12]\d|0?[1-9])(?:er|º)?\s+(?:de\s+)?(?P<mn2>{_MONTH_NAME})\b",
     re.IGNORECASE,
 )
+_NOT_A_FIGURE = re.compile(r"\d{19,}|(?<!\d)0\d{1,2}-\d{3,4}-\d{4}(?!\d)|(?<![\d:])(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?![\d:])")
+_ISO_DATE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[-./](?P<m>0?[1-9]|1[0-2])[-./](?P<d>0?[1-9]|[12]\d|3[01])(?!\d)")
 _BARE_NUMBER = re.compile(r"(?<![\w#.,:/\-])\d+(?:,\d{3})*(?:\.\d+)?(?![\w#%]|[.,]\d)")
 _BARE_YEAR = re.compile(r"(?<![\d,.$€£¥₩\-])(?P<y>(?:19[5-9]|20[0-4])\d)(?![\d%,.]\d|\d|\s*(?:%|년|年))")
 # Names with digits are names: R1, V3, H20, B200, GPT-4o, Ascend 910C, Llama-3.1. Masked before any figure is read.
@@ -195,11 +202,11 @@ def _to_float(num: str) -> float:
 
 
 def parse_korean_amount(amount: str) -> float | None:
-    """``1경4,578조`` -> 1.4578e16, ``2만 5000`` -> 25000, ``9조3052억`` -> 9.3052e12."""
+    """``1경4,578조`` -> 1.4578e16, ``2만 5000`` -> 25000, ``9조3052억`` -> 9.3052e12, ``5조6천억`` -> 5.6e12."""
     total = 0.0
     rest = amount.replace(" ", "")
-    for num, big in re.findall(rf"({_NUM})([만억조경]?)", rest):
-        value = _to_float(num)
+    for num, small, big in re.findall(rf"({_NUM})([천백]?)([만억조경]?)", rest):
+        value = _to_float(num) * {"천": 1e3, "백": 1e2}.get(small, 1)
         total += value * _KO_BIG[big] if big else value
     return total or None
 
@@ -211,8 +218,8 @@ def figures(text: str) -> tuple[Figure, ...]:
 
     def add(m: re.Match[str], value: float, unit: str, kind: str) -> None:
         span = (m.start(), m.end())
-        if any(s < span[1] and span[0] < e for s, e in taken):
-            return
+        if not math.isfinite(value) or abs(value) > 1e18 or any(s < span[1] and span[0] < e for s, e in taken):
+            return  # 9…9 dollars is no amount: inf would poison the stored fingerprint
         taken.append(span)
         window = folded[max(0, span[0] - 24):span[0]] + " " + folded[span[1]:span[1] + 16]
         context = tuple(t for t in content_tokens(window) if not any(ch.isdigit() for ch in t))
@@ -222,6 +229,12 @@ def figures(text: str) -> tuple[Figure, ...]:
     folded = unicodedata.normalize("NFKC", text)
     # "one gigawatt", "two billion dollars": spelled-out small numbers become digits first.
     folded = _WORD_NUMBER.sub(lambda m: str(_WORD_NUMBERS[m.group(1).lower()]), folded)
+    # Runs of digits no news figure has, phone numbers and clock times are masked, keeping their place.
+    folded = _NOT_A_FIGURE.sub(lambda m: "#" * len(m.group(0)), folded)
+    for m in _ISO_DATE.finditer(folded):
+        add(m, int(m.group("m")) * 100 + int(m.group("d")), "month-day", "date")
+        add_year = float(m.group("y"))
+        found.append(Figure(value=add_year, unit="year", kind="date", text=m.group("y")))
     # Model names keep their place (contexts are read around positions) but lose their digits.
     folded = _MODEL_NAME.sub(lambda m: m.group(0) if _UNIT_SUFFIX.search(m.group(0)) and m.group(0)[0].isdigit()
                              else re.sub(r"\d", "#", m.group(0)), folded)
@@ -301,8 +314,10 @@ def figures(text: str) -> tuple[Figure, ...]:
             add(m, _eu_float(num) if num[0].isdigit() else 1.0, unit, "count")
     for m in _NOUN_COUNT.finditer(folded):
         noun = m.group("noun").lower()
-        if noun in _NOT_NOUNS or noun in _CURRENCY or noun in _EU_BIG:
-            continue
+        if noun in _NOT_NOUNS or noun in _CURRENCY or noun in _EU_BIG or noun.endswith(("ed", "ly")) \
+                or _PRODUCT_BEFORE.search(folded[max(0, m.start() - 20):m.start()]) \
+                or re.fullmatch(r"(?:19|20)\d{2}", m.group("num")):
+            continue  # "released", "Python 3.1 released", "RTX 4090 costs", "the 2024 Olympics"
         big = _EN_BIG.get((m.group("big") or "").lower(), 1)
         add(m, _to_float(m.group("num")) * big, singular(noun), "count")
     for m in _BARE_YEAR.finditer(folded):
