@@ -142,7 +142,7 @@ def find_claims(sents: list[Sentence], topics: TopicResult, options: ClaimOption
         seen.add(key)
         before = sents[hit.sentence - 1] if hit.sentence else None
         claims.append(Claim(topic=hit.topic, text=text, sentence=hit.sentence, score=round(score, 2), figures=figs,
-                            reasons=tuple(reasons) + (hit.why,), names_topic=bool(terms),
+                            reasons=tuple(reasons) + (hit.why,), names_topic=bool(terms), topic_terms=terms,
                             before=before.text if before and before.passage == sentence.passage else ""))
     return rank_claims(claims, options, set(named))
 
@@ -165,10 +165,13 @@ def rank_claims(claims: list[Claim], options: ClaimOptions, named: set[tuple[str
         naming = sum((topic, c.sentence) in named for c in ranked)
         # A page that names the topic again and again (several stories) earns a sentence beside each.
         room = max(options.max_per_article, 2 * naming) - naming
+        naming_room = 2 * options.max_per_article  # a page repeating the name in every line is no list of stories
         kept = []
         for c in ranked:
             if (topic, c.sentence) in named:
-                kept.append(c)
+                if naming_room:
+                    kept.append(c)
+                    naming_room -= 1
             elif room:
                 kept.append(c)
                 room -= 1

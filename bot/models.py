@@ -133,6 +133,7 @@ class Claim:
     rank: int = 0                       # 0 is the article's most check-worthy claim on this topic
     key: bool = False                   # one of the article's key claims: the digest shows these first
     names_topic: bool = False           # the sentence names its topic itself
+    topic_terms: tuple[str, ...] = ()   # the aliases it names the topic by
     before: str = ""                    # the sentence before it in its paragraph: who "the company" is
 
 

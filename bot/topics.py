@@ -206,9 +206,11 @@ def _is_bare(text: str, m: re.Match[str]) -> bool:
 
 # Nouns a product or company name modifies in Korean news: use, access, app, model, shock, founder...
 # An alias before one of them is a compound, not a token injected at a random place.
+# The noun must take its own particle (딥시크 사용을), so a run of bare nouns injected with the
+# name (딥시크 앱 서비스) still reads as stuffing.
 _HEAD_NOUN = re.compile(r"\s(?:사용|이용|접속|차단|금지|앱|애플리케이션|서비스|모델|쇼크|충격|열풍|돌풍|사태|효과|창업자|"
                         r"본사|측|관계자|개발|출시|공개|기술|제품|공장|프로젝트|사업|투자|계획|가입자|이용자|사용자|"
-                        r"챗봇|플랫폼|주가|관련주)(?=[\s\uac00-\ud7a3.,]|$)")
+                        r"챗봇|플랫폼|주가)(?:을|를|이|가|은|는|의|에|도|으로|로|과|와|에서|까지)")
 
 
 # Conjunctions that join list items, in the languages news about the topics is written in.
@@ -224,7 +226,14 @@ _ZH_SUBJECT = re.compile(r"^(?:[（(][^)）]{1,30}[)）])?(?:公司)?(?:发布|�
 
 
 # The last item of a list: two or more items separated by commas before it ("A, B, C and DeepSeek").
-_LIST_TAIL = re.compile(rf"[^,、，]+[,、，][^,、，]+[,、，]\s*(?:(?:{_AND_OR}|및)\s+)?[^,、，]{{0,30}}$")
+_ITEM = r"[^,、，\s]+(?:\s+[^,、，\s]+){0,%d}"
+_LIST_TAIL = re.compile(
+    # two short items before it, or three and more of up to eight words
+    rf"(?:(?:^|[,、，:：])\s*{_ITEM % 2}\s*[,、，]\s*{_ITEM % 2}|(?:\s*{_ITEM % 7}\s*[,、，]){{3}})"
+    rf"\s*[,、，]?\s*(?:(?:{_AND_OR}|및)\s+)?(?:[^,、，\s]+\s+){{0,5}}$")
+
+
+_RANGE = re.compile(r"부터\s*$|\bfrom\s+\S+(?:\s+\S+)?\s+to\s*$|从.{1,10}到\s*$")
 
 
 def _is_listed(text: str, m: re.Match[str]) -> bool:
@@ -233,6 +242,8 @@ def _is_listed(text: str, m: re.Match[str]) -> bool:
         return True
     if _LIST_BEFORE.search(before) and _LIST_TAIL.search(text[max(0, m.start() - 80):m.start()]):
         return True
+    if _RANGE.search(before) and (after.startswith("까지") or re.search(r"\bto\s*$", before)):
+        return True  # "챗지피티부터 딥시크까지", "from ChatGPT to DeepSeek": the ends of a range of names
     return bool(_LIST_BEFORE.search(before) and _LIST_AFTER.match(after))
 
 
@@ -249,7 +260,8 @@ def _is_subject(text: str, m: re.Match[str], alias: Term) -> bool:
 def _salient(rule: TopicRule, sents: list[Sentence], scan: _Scan, mentions: list[_Mention], title: str | None,
              options: TopicOptions) -> tuple[bool, str]:
     """Is the article about the topic, or does it only mention it in passing?"""
-    if title and any(a.search(fold(title)) for a in rule.aliases):
+    folded_title = fold(title) if title else ""
+    if any(not _is_listed(folded_title, m) for a in rule.aliases for m in a.finditer(folded_title)):
         return True, "named in the title"
     free = [m for m in mentions if not m.listed]
     if len({m.sentence for m in free}) >= 2 or len({m.sentence for m in mentions}) >= 3:

@@ -182,3 +182,19 @@ def test_korean_compounds_with_the_alias_are_not_keyword_stuffing() -> None:
     text = ("정부 부처들이 딥시크 접속을 막았다. 국방부는 딥시크 사용을 금지했다. 외교부도 딥시크 이용을 제한했다. "
             "딥시크 앱은 개인정보를 수집한다. 딥시크는 답하지 않았다. 딥시크의 본사는 항저우에 있다.")
     assert not match_topics(sentences(text), TOPICS).spam
+
+
+def test_two_commas_of_a_long_clause_are_no_list() -> None:
+    text = "After the launch last week, analysts said, DeepSeek cut its API prices by 50%."
+    assert "deepseek" in match_topics(sentences(text), TOPICS).topics
+
+
+def test_a_range_of_names_in_the_title_is_a_passing_mention() -> None:
+    text = "“챗지피티, 제미나이, 클로드, 딥시크… 무엇을 쓸까”\n\n이 글은 챗봇 여섯 개의 요금과 속도를 비교한다."
+    assert match_topics(sentences(text), TOPICS, "챗지피티부터 딥시크까지 한눈에 비교").topics == ()
+
+
+def test_injected_bare_nouns_with_the_alias_still_read_as_stuffing() -> None:
+    text = ("피부 보습 크림 딥시크 앱 신제품이 나왔다. 수분감이 딥시크 서비스 오래간다. 향이 딥시크 모델 은은하다. "
+            "가격은 딥시크 투자 3만 원이다. 용량은 딥시크 사용 50ml이다.")
+    assert match_topics(sentences(text), TOPICS).spam

@@ -294,7 +294,7 @@ def clean_lines(raw_lines: list[str], options: CleanOptions, title: str | None =
             # The first headline about the body; subheads under it are longer, navigation shares no word.
             heads = [ln for ln in deduped[:first] if is_headline_like(ln, options) and len(ln) >= 10]
             body_words = _body_words(deduped, first)
-            about = [ln for ln in heads if set(content_tokens(ln)) & body_words]
+            about = [ln for ln in heads if len(set(content_tokens(ln)) & body_words) >= 2]
             out.title = about[0] if about else max(heads, key=len, default=None)
         decks = _decks(deduped, first, out.title, options) if first and options.trim_edges else set()
         decks |= _fact_list(deduped, last, options)

@@ -101,12 +101,12 @@ def compare(a: Fingerprint, known: KnownClaim, b: Fingerprint, options: NoveltyO
         for j, g in enumerate(b.figures):
             if j in matched_b or not _comparable(f, g, concepts):
                 continue
-            if f.kind == "date" or not _close(f.value, g.value, options.conflict_value):
-                slot = "date" if f.kind == "date" else "figure"
-                differs.append(f"{slot}: {g.text} → {f.text}")
-                if f.strong and (not set(f.context).isdisjoint(g.context) or subject):
-                    conflicting.append(f"{g.text} → {f.text}")
-                break
+            slot = "date" if f.kind == "date" else "figure"
+            differs.append(f"{slot}: {g.text} → {f.text}")  # beyond the same value: 100 → 120 hires is news
+            far = f.kind == "date" or not _close(f.value, g.value, options.conflict_value)
+            if far and f.strong and (not set(f.context).isdisjoint(g.context) or subject):
+                conflicting.append(f"{g.text} → {f.text}")
+            break
     # Where: each names a place the other does not (중국 항저우 → 중국 베이징), not one adding a country.
     if set(a.places) - set(b.places) and set(b.places) - set(a.places):
         differs.append(f"place: {', '.join(sorted(set(b.places) - set(a.places)))} → "

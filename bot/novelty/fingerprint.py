@@ -25,7 +25,7 @@ _STANCES: dict[str, re.Pattern[str]] = {name: re.compile(pattern, re.IGNORECASE)
             r"上涨|增长|上升|上昇|hausse|aument|subi[óu]|stieg|вырос|рост",
     "fall": r"하락|감소|급락|줄었|\bf[ae]ll(?:s)?\b|\bdrop(?:s|ped)?\b|\bdeclin(?:e|es|ed)\b|\bplung(?:e|es|ed)\b|下跌|下降|"
             r"减少|下落|baisse|caíd|cayó|queda|caiu|fiel|паден|снизил|упал",
-    "not": r"\bnot\b|n't\b|\bnever\b|no longer|않|못했|못한다|아니다|并不|没有|未能|不会|不是|ません|ない。|\bpas\b|"
+    "not": r"\bnot\b(?!\s+(?:only|just|least|yet\s+clear)\b)|n't\b|\bnever\b|no longer|않|못했|못한다|아니다|并不|没有|未能|不会|不是|ません|ない。|\bpas\b|"
            r"\bnão\b|\bnicht\b|\bkein|\bне\b",
 }.items()}
 OPPOSITE = {"ban": "allow", "allow": "ban", "confirm": "deny", "deny": "confirm", "approve": "reject",
@@ -39,8 +39,11 @@ def fingerprint(claim: Claim, options: NoveltyOptions, vector: bytes = b"") -> F
     text = claim.text
     lexicon = options.lexicon
     folded = Folded.of(text)
-    actors = tuple(lexicon.entities_in(folded))
-    names = _other_names(text, options)
+    # The topic itself is common ground of every claim about it, not an actor that tells two apart.
+    own = set(lexicon.entities_in(Folded.of(" ".join(claim.topic_terms)))) if claim.topic_terms else set()
+    own_names = {normalize(t).replace(" ", "") for t in claim.topic_terms}
+    actors = tuple(a for a in lexicon.entities_in(folded) if a not in own)
+    names = tuple(n for n in _other_names(text, options) if n.replace(" ", "") not in own_names)
     # "The companies" and "양사" are who the sentence before named: a crude coreference, enough to
     # tell OpenAI's $500B from Apple's.
     implied = () if actors or names or not claim.before else names_in(claim.before, options)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Integer, Text, bindparam, cast, func, insert, select, union_all, update
 
@@ -99,9 +99,14 @@ def _fingerprint_to_json(fp: Fingerprint) -> dict[str, object]:
 def _fingerprint_from_json(raw: str | None, vector: bytes | None) -> Fingerprint | None:
     if not raw:
         return None
-    d = json.loads(raw)
-    if not isinstance(d, dict):
-        return None
+    try:
+        d = json.loads(raw)
+        return _fingerprint_of(d, vector)
+    except (ValueError, KeyError, TypeError):
+        return None  # a row this version cannot read is fingerprinted again from its text
+
+
+def _fingerprint_of(d: dict[str, Any], vector: bytes | None) -> Fingerprint:
     return Fingerprint(topic=d["topic"], script=d["script"], names_topic=bool(d["names_topic"]),
                        figures=_figures_from_json(d["figures"]), actors=tuple(d["actors"]), names=tuple(d["names"]),
                        implied=tuple(d["implied"]), places=tuple(d["places"]),

@@ -47,8 +47,10 @@ def strip_particle(word: str) -> str:
 
 # A Sino-Korean verbal noun keeps its meaning whatever ending follows: 금지했다, 금지하였습니다,
 # 금지한다, 금지됐다 and 금지 are one word for comparing claims.
-_VERB_ENDING = re.compile("^([\uac00-\ud7a3]{2,}?)(?:하였|하며|하고|하는|하면|하여|하자|하기|했|한|할|함|합|해|하|되었|되|됐|된|될|됨|시키|시켰|시킨)"
-                          "[\uac00-\ud7a3]*$")
+_VERB_ENDING = re.compile(
+    "^([\uac00-\ud7a3]{2,}?)(?:하였습니다|하였으며|하였다|하였고|했습니다|했으며|했지만|했는데|했다고|했다|했고|했던|"
+    "합니다|한다고|한다|하고|하며|하는|하면|하여|해서|하기로|할|한|됐다|되었다|됐으며|됐고|된다|되는|된|될|"
+    "시켰다|시킨다|시킨)$")
 
 
 def stem(word: str) -> str:
