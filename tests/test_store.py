@@ -112,3 +112,37 @@ def test_retention_forgets_old_clusters(db_url: str) -> None:
         assert repo.prune(NOW, retention_days=90) == 1
         assert repo.similar_claims("stargate", keys_, old - timedelta(days=1)) == []
     store.close()
+
+
+def test_claims_stored_before_fingerprints_are_still_found_after_the_upgrade(db_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from bot.store import MIGRATIONS
+
+    engine = create_engine(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+        conn.exec_driver_sql("INSERT INTO articles (id, url, canonical_url, fetched_at, topics, spam, text_chars) VALUES "
+                             "(1, 'https://a.example/1', 'https://a.example/1', '2025-02-07 08:00:00', '[]', false, 0)")
+        conn.exec_driver_sql("INSERT INTO clusters (id, topic, created_at, last_seen_at) VALUES "
+                             "('old-1', 'stargate', '2025-02-07 08:00:00', '2025-02-07 08:00:00')")
+        conn.exec_driver_sql(
+            "INSERT INTO claims (id, article_id, cluster_id, topic, text, text_key, status, conflicts_with, why, score,"
+            " figures, entities, tokens, created_at, suppressed) VALUES (1, 1, 'old-1', 'stargate', "
+            "'OpenAI will invest $500 billion in Stargate.', 'k', 'new', '[]', '', 3.0, '[]', '[\"openai\"]', '[]',"
+            " '2025-02-07 08:00:00', false)")
+        for key in ("f:money:USD:5e+11", "m:money:USD:~invest", "e:openai", "e:@us", "b0:invest"):
+            conn.exec_driver_sql(f"INSERT INTO claim_keys (claim_id, key, topic, created_at) VALUES "
+                                 f"(1, '{key}', 'stargate', '2025-02-07 08:00:00')")
+    engine.dispose()
+    store = Store.open(db_url)  # migrates to the head
+    c = claim()
+    with store.transaction() as repo:
+        found = repo.similar_claims("stargate", keys(fp(c), NoveltyOptions()), NOW - timedelta(days=90))
+    store.close()
+    assert [k.cluster for k in found] == ["old-1"] and found[0].fingerprint is None

@@ -100,12 +100,23 @@ class Store:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         try:
-            with self.engine.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    # Several workers may start at once: one migrates, the others wait.
-                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+            with self.engine.connect() as conn:
+                sqlite = conn.dialect.name == "sqlite"
+                if sqlite:
+                    # A migration that rebuilds a table (SQLite's way to alter one) drops the old one:
+                    # with foreign keys on, that would cascade into claim_keys and cluster_sources.
+                    # The pragma only takes effect outside a transaction.
+                    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                    conn.commit()
+                with conn.begin():
+                    if conn.dialect.name == "postgresql":
+                        # Several workers may start at once: one migrates, the others wait.
+                        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    conn.commit()
         except (OperationalError, DatabaseError) as exc:
             raise self._explain(exc) from None
 
