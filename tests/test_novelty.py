@@ -176,3 +176,15 @@ def test_probe_rates_meet_the_floors() -> None:
 def test_a_changed_figure_of_the_same_measure_is_a_conflict() -> None:
     assert verdict("The dark factory cost 2.4 billion yuan to build.", "The dark factory cost 5.5 billion yuan to build.",
                    "dark_factory") == "conflict"
+
+
+def test_held_out_probe_pairs_keep_the_rates_they_scored_once() -> None:
+    """tests/fixtures/novelty/probes_holdout.tsv was written before the engine ran on it and scored once,
+    at the end of tuning: changed 20/20, restated 15/20. The floors pin those figures."""
+    path = __import__("pathlib").Path(__file__).parent / "fixtures" / "novelty" / "probes_holdout.tsv"
+    rows = [line.rstrip("\n").split("\t") for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+    changed = [verdict(a, b, t) != "repeat" for label, t, a, b in rows if label == "changed"]
+    restated = [verdict(a, b, t) == "repeat" for label, t, a, b in rows if label == "restated"]
+    assert len(changed) == len(restated) == 20
+    assert sum(changed) / len(changed) >= 0.95 and sum(restated) / len(restated) >= 0.75
