@@ -11,13 +11,16 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from . import __version__
 from .claims import ClaimOptions
 from .errors import ConfigError
 from .extract import ExtractOptions
@@ -27,6 +30,22 @@ from .text import Lexicon
 from .topics import TopicOptions, TopicRule, compile_terms
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# An installed wheel carries config/ and seeds/ as bot/defaults/ (setup.py copies them at build time);
+# a source checkout or an editable install reads them where they live in the repository.
+_PACKAGED = Path(__file__).resolve().parent / "defaults"
+CONFIG_ENV = "CLAIMBOT_CONFIG"
+LOCAL_CONFIG = Path("config") / "bot.toml"
+
+
+def packaged_config() -> Path:
+    return (_PACKAGED / "config" / "bot.toml") if (_PACKAGED / "config").is_dir() else PROJECT_ROOT / "config" / "bot.toml"
+
+
+def seeds_dir() -> Path:
+    return (_PACKAGED / "seeds") if (_PACKAGED / "seeds").is_dir() else PROJECT_ROOT / "seeds"
+
+
+# Kept for callers that name the repository's copies directly (tests, bench).
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "bot.toml"
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 
@@ -44,9 +63,44 @@ class FeedConfig(_Strict):
     @field_validator("url")
     @classmethod
     def _url_scheme(cls, v: str) -> str:
-        if not v.startswith(("http://", "https://", "file:")) and not Path(v).suffix:
-            raise ValueError("must be an http(s) URL, a file: URL or a path to a feed file")
+        problem = feed_url_problem(v)
+        if problem:
+            raise ValueError(problem)
         return v
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("is empty: give the feed a name or leave the key out")
+        return v
+
+
+def feed_url_problem(url: str) -> str | None:
+    """Why a feed URL cannot work, or None. Checked when the config is read, so a typo fails
+    `check-config` instead of failing every poll later."""
+    if not url.strip():
+        return "is empty"
+    if re.search(r"\s", url):
+        return f"{url!r} contains a space: remove it or write it as %20"
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        if not parts.hostname:
+            return f"{url!r} has no host: write it like https://example.com/rss.xml"
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            return f"{url!r} has a bad port"
+        return None
+    if scheme == "file":
+        return None if parts.path else f"{url!r} names no file"
+    if scheme and len(scheme) > 1:  # one letter is a Windows drive, i.e. a path
+        return f"{url!r}: the scheme {scheme!r} is not supported; feeds are http(s) URLs or files"
+    if not Path(url).is_file():
+        return (f"{url!r} has no scheme and is not an existing feed file: write the whole URL, "
+                f"e.g. https://{url.lstrip('/')}")
+    return None
 
 
 class ScheduleConfig(_Strict):
@@ -64,19 +118,39 @@ class ScheduleConfig(_Strict):
     health_port: int | None = Field(default=8080, ge=0, le=65535)
     # /healthz and /metrics listen here; "0.0.0.0" exposes them beyond this machine (containers).
     health_host: str = "127.0.0.1"
+    # How often `claimbot run` checks whether bot.toml changed (feeds add/remove, an edit).
+    config_watch_seconds: int = Field(default=30, ge=1, le=3600)
 
     @field_validator("digest_cron", "prune_cron")
     @classmethod
     def _cron(cls, v: str) -> str:
         try:
-            CronTrigger.from_crontab(v)
+            trigger = CronTrigger.from_crontab(v, timezone=UTC)
         except ValueError as exc:
             raise ValueError(f"not a valid cron expression ({exc})") from None
+        # 0 9 31 2 * parses, but February has no 31st: such a job would never run.
+        if trigger.get_next_fire_time(None, datetime(2025, 1, 1, tzinfo=UTC)) is None:
+            raise ValueError(f"the cron expression {v!r} never fires (no such date); check the day and month")
         return v
+
+    @model_validator(mode="after")
+    def _one_digest_schedule(self) -> ScheduleConfig:
+        if self.digest_every_seconds is not None and "digest_cron" in self.model_fields_set:
+            raise ValueError("digest_cron and digest_every_seconds are both set, and only one can schedule the "
+                             "digest: remove one of them")
+        return self
 
 
 class SlackConfig(_Strict):
     channel: str = "#claimbot"
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, v: str) -> str:
+        if not re.fullmatch(r"#?[a-z0-9][a-z0-9_\-]{0,79}|[CGD][A-Z0-9]{6,}", v):
+            raise ValueError(f"{v!r} is not a channel: write its name like '#claims' (lower case, no spaces) "
+                             "or its id like 'C0123456789'")
+        return v
     layout: Literal["thread", "single"] = "thread"
     post_empty: bool = False
     timeout_seconds: int = Field(default=30, ge=1, le=300)
@@ -91,7 +165,7 @@ class SlackConfig(_Strict):
 
 
 class LimitsConfig(_Strict):
-    fetch_timeout_seconds: float = Field(default=20, gt=0)
+    fetch_timeout_seconds: float = Field(default=20, gt=0, le=600, allow_inf_nan=False)
     max_page_bytes: int = Field(default=5_000_000, gt=1000)
     max_redirects: int = Field(default=5, ge=0, le=20)
     allow_private_addresses: bool = False
@@ -116,6 +190,12 @@ class NoveltyConfig(_Strict):
     encoder_threads: int = Field(default=1, ge=1, le=64)  # more threads were slower on 2 shared cores
 
 
+class HttpConfig(_Strict):
+    # Sites identify a crawler by its User-Agent; a contact (an e-mail address or a URL) lets them reach you.
+    contact: str = ""
+    user_agent: str = ""   # the whole header instead of the one built from the version and contact
+
+
 class BotFile(_Strict):
     timezone: str = "Asia/Seoul"
     topics_file: str = "topics.toml"
@@ -125,7 +205,19 @@ class BotFile(_Strict):
     slack: SlackConfig = SlackConfig()
     limits: LimitsConfig = LimitsConfig()
     novelty: NoveltyConfig = NoveltyConfig()
+    http: HttpConfig = HttpConfig()
     feeds: list[FeedConfig] = []
+
+    @field_validator("feeds")
+    @classmethod
+    def _no_duplicates(cls, feeds: list[FeedConfig]) -> list[FeedConfig]:
+        seen: dict[str, int] = {}
+        for number, feed in enumerate(feeds, 1):
+            key = _same_feed(feed.url)
+            if key in seen:
+                raise ValueError(f"feed #{number} has the same url as feed #{seen[key]} ({feed.url}): remove one")
+            seen[key] = number
+        return feeds
 
     @field_validator("timezone")
     @classmethod
@@ -135,6 +227,12 @@ class BotFile(_Strict):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown timezone {v!r}; use an IANA name such as 'Asia/Seoul'") from None
         return v
+
+
+def _same_feed(url: str) -> str:
+    """URLs that fetch the same feed: scheme and host are case-insensitive, a trailing slash is noise."""
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme.lower()}://{(parts.netloc or '').lower()}{parts.path.rstrip('/')}?{parts.query}"
 
 
 class TopicConfig(_Strict):
@@ -156,8 +254,19 @@ class TopicConfig(_Strict):
     @field_validator("aliases")
     @classmethod
     def _some_alias(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for language, words in v.items():
+            if any(not w.strip() for w in words):
+                raise ValueError(f"aliases.{language} holds an empty alias (\"\"), which would match nothing: "
+                                 "remove it")
         if not any(v.values()):
             raise ValueError("needs at least one alias")
+        return v
+
+    @field_validator("ambiguous", "context", "exclude", "related")
+    @classmethod
+    def _no_empty_word(cls, v: list[str]) -> list[str]:
+        if any(not w.strip() for w in v):
+            raise ValueError("holds an empty word (\"\"): remove it")
         return v
 
 
@@ -176,6 +285,20 @@ class LexiconFile(_Strict):
     concepts: dict[str, list[str]] = {}
 
 
+def _from_file(env: dict[str, str], name: str) -> str | None:
+    """NAME, or the contents of the file NAME_FILE names (Docker and Kubernetes secrets)."""
+    path = env.get(f"{name}_FILE")
+    if not path:
+        return env.get(name) or None
+    if env.get(name):
+        raise ConfigError("environment", f"both {name} and {name}_FILE are set", "keep one of them")
+    try:
+        return Path(path).read_text(encoding="utf-8").strip() or None
+    except OSError as exc:
+        raise ConfigError("environment", f"{name}_FILE={path}: cannot be read ({exc.strerror})",
+                          "check that the secret is mounted there and readable") from None
+
+
 @dataclass(frozen=True, slots=True)
 class Secrets:
     slack_bot_token: str | None
@@ -185,12 +308,31 @@ class Secrets:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Secrets:
+        """Each secret from its variable or from a file named by NAME_FILE.
+
+        DATABASE_PASSWORD_FILE fills in the password of DATABASE_URL, so the URL
+        itself can sit in a plain .env while the password stays a Docker secret.
+        """
         env = dict(os.environ) if env is None else env
+        database_url = _from_file(env, "DATABASE_URL")
+        password = _from_file(env, "DATABASE_PASSWORD")
+        if password is not None:
+            if not database_url:
+                raise ConfigError("environment", "DATABASE_PASSWORD(_FILE) is set but DATABASE_URL is not",
+                                  "set DATABASE_URL too, without the password, "
+                                  "e.g. postgresql+psycopg://claimbot@db:5432/claimbot")
+            from sqlalchemy.engine import make_url  # only here: settings need no database otherwise
+
+            try:
+                database_url = make_url(database_url).set(password=password).render_as_string(hide_password=False)
+            except Exception:  # sqlalchemy raises ArgumentError and ValueError for malformed URLs
+                raise ConfigError("environment", "DATABASE_URL is not a database URL",
+                                  "use e.g. postgresql+psycopg://claimbot@db:5432/claimbot") from None
         return cls(
-            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
-            slack_webhook_url=env.get("SLACK_WEBHOOK_URL") or None,
+            slack_bot_token=_from_file(env, "SLACK_BOT_TOKEN"),
+            slack_webhook_url=_from_file(env, "SLACK_WEBHOOK_URL"),
             slack_api_url=env.get("SLACK_API_URL") or None,
-            database_url=env.get("DATABASE_URL") or None,
+            database_url=database_url,
         )
 
 
@@ -206,6 +348,8 @@ class Settings:
     database_url: str
     lexicon: Lexicon = Lexicon()
     topic_channels: dict[str, str] = field(default_factory=dict)   # topics posted to their own channel
+    source: str = "--config"   # how the config file was found (find_config)
+    problems: tuple[ConfigError, ...] = ()   # not fatal to a one-off command; check-config and run refuse them
 
     @property
     def extract_options(self) -> ExtractOptions:
@@ -227,17 +371,29 @@ class Settings:
                        retention_days=self.bot.limits.retention_days,
                        max_items_per_poll=self.bot.limits.max_items_per_poll)
 
+    @property
+    def user_agent(self) -> str:
+        http = self.bot.http
+        if http.user_agent:
+            return http.user_agent
+        contact = f"; contact: {http.contact}" if http.contact else ""
+        return f"claimbot/{__version__} (news claim monitor{contact})"
 
-def _read_toml(path: Path) -> dict[str, Any]:
+
+def _read_toml(path: Path, *, missing_hint: str = "pass --config with the path to bot.toml") -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(str(path), "file not found", "pass --config with the path to bot.toml") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), f"not valid TOML ({exc})", "fix the syntax at that line") from None
+        raise ConfigError(str(path), "file not found", missing_hint) from None
     except OSError as exc:
         raise ConfigError(str(path), f"cannot be read ({exc.strerror})", "check the path and its permissions") from None
+    try:
+        # Windows editors save UTF-8 with a byte-order mark; TOML has no use for it.
+        return tomllib.loads(raw.decode("utf-8").removeprefix("\ufeff"))
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), "is not UTF-8 text", "save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"not valid TOML ({exc})", "fix the syntax at that line") from None
 
 
 def _explain(path: Path, exc: ValidationError, kind: str) -> ConfigError:
@@ -258,13 +414,13 @@ def _explain(path: Path, exc: ValidationError, kind: str) -> ConfigError:
         problem = f"{where}missing key {key!r}"
         hint = "add it"
     else:
-        problem = f"{where}key {key!r}: {err['msg']}"
+        problem = f"{where}key {key!r}: {err['msg'].removeprefix('Value error, ')}"
         hint = "fix the value"
     return ConfigError(str(path), problem, hint)
 
 
-def load_topics(path: Path) -> tuple[TopicOptions, dict[str, str]]:
-    raw = _read_toml(path)
+def load_topics(path: Path, key_hint: str = "") -> tuple[TopicOptions, dict[str, str]]:
+    raw = _read_toml(path, missing_hint=key_hint or "check the path to topics.toml")
     try:
         parsed = TopicsFile.model_validate(raw)
     except ValidationError as exc:
@@ -294,30 +450,77 @@ def load_topic_channels(path: Path) -> dict[str, str]:
 
 
 def load_lexicon(path: Path) -> Lexicon:
-    if not path.exists():
-        return Lexicon()  # optional: without it claims only meet across languages through their figures
+    raw = _read_toml(path, missing_hint="restore it, or point lexicon_file at it")
     try:
-        parsed = LexiconFile.model_validate(_read_toml(path))
+        parsed = LexiconFile.model_validate(raw)
     except ValidationError as exc:
         raise _explain(path, exc, "lexicon") from None
     return Lexicon.build(parsed.entities, parsed.places, parsed.concepts)
 
 
+@dataclass(frozen=True, slots=True)
+class ConfigSource:
+    path: Path
+    how: str          # "--config" | "$CLAIMBOT_CONFIG" | "./config/bot.toml" | "installed defaults"
+
+
+def find_config(path: Path | None = None, env: dict[str, str] | None = None,
+                cwd: Path | None = None) -> ConfigSource:
+    """--config, then $CLAIMBOT_CONFIG, then ./config/bot.toml, then the defaults installed with claimbot.
+
+    An explicit path (option or variable) must exist: falling back past a typo would run on
+    settings nobody chose.
+    """
+    env = dict(os.environ) if env is None else env
+    if path is not None:
+        return ConfigSource(Path(path), "--config")
+    if env.get(CONFIG_ENV):
+        return ConfigSource(Path(env[CONFIG_ENV]), f"${CONFIG_ENV}")
+    tried = ["--config (not given)", f"${CONFIG_ENV} (not set)"]
+    local = (cwd or Path.cwd()) / LOCAL_CONFIG
+    if local.is_file():
+        return ConfigSource(local, "./config/bot.toml")
+    tried.append(f"{local} (no such file)")
+    packaged = packaged_config()
+    if packaged.is_file():
+        return ConfigSource(packaged, "installed defaults")
+    tried.append(f"{packaged} (no such file)")
+    raise ConfigError("bot.toml", "no config file found; tried " + ", ".join(tried),
+                      f"pass --config PATH or set {CONFIG_ENV}")
+
+
 def load_settings(path: Path | None = None, *, topics_path: Path | None = None,
                   env: dict[str, str] | None = None) -> Settings:
-    path = Path(path or DEFAULT_CONFIG)
-    raw = _read_toml(path)
+    source = find_config(path, env)
+    path = source.path
+    raw = _read_toml(path, missing_hint=f"it was given by {source.how}; check the path, or pass --config with the "
+                                        "path to bot.toml")
     try:
         bot = BotFile.model_validate(raw)
     except ValidationError as exc:
         raise _explain(path, exc, "bot") from None
     topics_file = Path(topics_path) if topics_path else (path.parent / bot.topics_file)
-    topics, names = load_topics(topics_file)
+    topics, names = load_topics(topics_file, key_hint="" if topics_path else
+                                f"{path} names it in topics_file = {bot.topics_file!r} (relative to that file's "
+                                "folder): create it or fix that key")
     secrets = Secrets.from_env(env)
-    database_url = secrets.database_url or _resolve_sqlite(bot.database_url, path.parent)
+    # The installed defaults stand in for ./config/bot.toml, so their relative database path lands in ./data.
+    base = Path.cwd() / "config" if source.how == "installed defaults" else path.parent
+    database_url = secrets.database_url or _resolve_sqlite(bot.database_url, base)
+    lexicon, problems = Lexicon(), []
+    if bot.lexicon_file:  # lexicon_file = "" turns cross-language matching by names off on purpose
+        lexicon_path = path.parent / bot.lexicon_file
+        if lexicon_path.exists():
+            lexicon = load_lexicon(lexicon_path)
+        else:
+            # Not fatal for one-off commands (their results only lose cross-language folding), but
+            # check-config refuses it and the service logs it: it weakens every decision silently.
+            problems.append(ConfigError(str(lexicon_path), "file not found", (
+                f"{path} names it in lexicon_file = {bot.lexicon_file!r}; without it claims only meet across "
+                'languages through their figures. Restore it, fix the key, or set lexicon_file = "" to go without')))
     return Settings(path=path, bot=bot, topics_path=topics_file, topics=topics, topic_names=names, secrets=secrets,
-                    timezone=ZoneInfo(bot.timezone), database_url=database_url,
-                    lexicon=load_lexicon(path.parent / bot.lexicon_file), topic_channels=load_topic_channels(topics_file))
+                    timezone=ZoneInfo(bot.timezone), database_url=database_url, lexicon=lexicon,
+                    topic_channels=load_topic_channels(topics_file), source=source.how, problems=tuple(problems))
 
 
 def _resolve_sqlite(url: str, base: Path) -> str:

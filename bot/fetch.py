@@ -36,7 +36,8 @@ import httpx
 from .errors import FetchError
 from .models import Fetched
 
-USER_AGENT = "claimbot/0.1 (news claim monitor; +https://github.com/claimbot/claimbot)"
+# The operator's contact comes from bot.toml ([http] contact); this default names no one.
+USER_AGENT = "claimbot (news claim monitor)"
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_\-.]+)["']""", re.IGNORECASE)
 # Korean pages that say EUC-KR are almost always really CP949, its superset.

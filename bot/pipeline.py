@@ -265,6 +265,28 @@ def poll_feed(url: str, fetcher: Fetcher, store: Store, ctx: Context, now: datet
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class FeedProbe:
+    """One feed fetched and parsed once, as `check-config --feeds` shows it."""
+
+    url: str
+    ok: bool
+    items: int = 0
+    title: str | None = None
+    error: str | None = None
+    ms: int = 0
+
+
+def probe_feed(url: str, fetcher: Fetcher) -> FeedProbe:
+    """Fetch and parse a feed once, storing nothing: does this feed work with these settings?"""
+    started = time.monotonic()
+    try:
+        parsed = parse_feed(fetcher.get(url))
+    except ClaimbotError as exc:
+        return FeedProbe(url, False, error=str(exc), ms=int((time.monotonic() - started) * 1000))
+    return FeedProbe(url, True, items=len(parsed.items), title=parsed.title, ms=int((time.monotonic() - started) * 1000))
+
+
 def _permanent(error: str) -> bool:
     """Errors not worth retrying on the next poll: gone, refused, not a page, empty."""
     return any(mark in error for mark in ("HTTP 404", "HTTP 410", "not an http(s) link", "malformed URL",

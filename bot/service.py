@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import signal
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +27,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,11 +46,13 @@ from prometheus_client import (
 from .delivery import Notifier
 from .errors import ClaimbotError, ConfigError, DeliveryError, one_line
 from .fetch import Fetcher
+from .logs import configure_logging, event
 from .models import DigestStats
 from .pipeline import Context, PollResult, poll_feed, send_digest, stuffing_patterns
 from .store import FeedState, Store
 
 log = logging.getLogger("claimbot")
+__all__ = ["Service", "ServiceOptions", "configure_logging", "next_poll"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,9 @@ class ServiceOptions:
     health_host: str = "127.0.0.1"
     topic_channels: dict[str, str] | None = None   # topics posted to their own Slack channel
     update_days: int = 7                           # corroboration updates and feedback look back this far
+    # How often a watched config file is checked for changes (a stat call): `claimbot feeds add`
+    # takes effect within this, not at the next poll tick, which may be poll_seconds away.
+    watch_seconds: int = 30
 
 
 class Metrics:
@@ -109,36 +115,6 @@ def next_poll(now: datetime, interval: float, *, error_count: int = 0, retry_aft
     return now + timedelta(seconds=max(1.0, wait + jitter))
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        data = {"ts": datetime.fromtimestamp(record.created, UTC).isoformat(), "level": record.levelname.lower(),
-                "event": getattr(record, "event", record.getMessage())}
-        data.update(getattr(record, "fields", {}))
-        if record.exc_info and record.exc_info[1] is not None:
-            # The exception's own lines, not the traceback's last one (which for a database error
-            # is SQLAlchemy's link to its docs).
-            data["error"] = f"{type(record.exc_info[1]).__name__}: {one_line(record.exc_info[1])}"
-        return json.dumps(data, ensure_ascii=False, default=str)
-
-
-# Libraries that log a line per request or per page at INFO; one line per feed poll is ours to write.
-_CHATTY = ("apscheduler", "alembic", "httpx", "httpcore", "trafilatura", "htmldate", "courlan", "charset_normalizer", "urllib3")
-
-
-def configure_logging(*, verbose: bool = False) -> None:
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
-    for name in _CHATTY:
-        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
-
-
-def event(name: str, **fields: object) -> None:
-    log.info(name, extra={"event": name, "fields": fields})
-
-
 def _fresh_stats() -> dict[str, Any]:
     """What the next digest's footer reports: this worker's feeds read and failed, and counts."""
     return {"feeds": set(), "failed": {}, "articles": 0, "claims": 0, "repeats": 0}
@@ -166,6 +142,8 @@ class Service:
         self._in_flight: set[int] = set()
         self._pool: ThreadPoolExecutor | None = None
         self.refill = False  # run() sets it: a finished feed starts the next due one
+        self._watched: tuple[Path, Callable[[], ServiceOptions], tuple[int, int, int] | None] | None = None
+        self._reloading = threading.Lock()  # the watch job and a poll tick may both notice a change
 
     def sync_feeds(self, *, remove_missing: bool = False) -> None:
         with self.store.transaction() as repo:
@@ -173,16 +151,58 @@ class Service:
         if gone:
             event("feeds_removed", feeds=gone)
 
+    def name_of(self, url: str) -> str:
+        return self.options.feed_names.get(url) or url
+
     def reload(self, options: ServiceOptions) -> None:
-        """SIGHUP: take the feeds (and their settings) from the re-read config."""
+        """SIGHUP or a changed config file: take the feeds (and their settings) from the re-read config."""
+        before = self.options.feed_names
         self.options = options
         self.sync_feeds(remove_missing=True)
-        event("reloaded", feeds=len(options.feed_names))
+        added = [options.feed_names[u] or u for u in options.feed_names if u not in before]
+        removed = [before[u] or u for u in before if u not in options.feed_names]
+        renamed = [f"{before[u] or u} -> {options.feed_names[u] or u}" for u in options.feed_names
+                   if u in before and before[u] != options.feed_names[u]]
+        summary = "; ".join(part for part in (
+            f"added {', '.join(added)}" if added else "", f"removed {', '.join(removed)}" if removed else "",
+            f"renamed {', '.join(renamed)}" if renamed else "") if part) or "feeds unchanged"
+        event("reloaded", message=f"config reloaded: {summary}", feeds=len(options.feed_names), added=added,
+              removed=removed)
+
+    def watch(self, path: Path, reload: Callable[[], ServiceOptions]) -> None:
+        """Re-read the config when the file changed: every watch_seconds and at the start of each poll cycle
+        (`claimbot feeds add` in another container or shell needs no signal)."""
+        self._watched = (path, reload, _mtime(path))
+
+    def _reload_if_changed(self) -> None:
+        if self._watched is None or not self._reloading.acquire(blocking=False):
+            return
+        try:
+            self._reload_once()
+        finally:
+            self._reloading.release()
+
+    def _reload_once(self) -> None:
+        assert self._watched is not None
+        path, reload, seen = self._watched
+        current = _mtime(path)
+        if current == seen:
+            return
+        self._watched = (path, reload, current)
+        try:
+            before = set(self.options.feed_names)
+            self.reload(reload())
+            if set(self.options.feed_names) - before and self.scheduler is not None and self.scheduler.running:
+                self.scheduler.modify_job("poll", next_run_time=datetime.now(UTC))  # a new feed is due now
+        except ClaimbotError as exc:
+            event("reload_failed", level=logging.WARNING, error=str(exc),
+                  message="the changed config was not applied; the service keeps the previous one")
 
     # --- jobs -------------------------------------------------------------------
 
     def poll_due(self) -> list[PollResult]:
         """Poll a batch of due feeds and wait for them; returns the results (also logged)."""
+        self._reload_if_changed()
         return [r for r in (f.result() for f in self.start_due_polls(self.options.concurrency * 4)) if r is not None]
 
     def start_due_polls(self, limit: int | None = None) -> list[Future[PollResult | None]]:
@@ -217,7 +237,7 @@ class Service:
                 try:
                     self.start_due_polls()
                 except ClaimbotError as exc:  # the database is away: the next tick tries again
-                    event("poll_refill_failed", error=str(exc))
+                    event("poll_refill_failed", level=logging.WARNING, error=str(exc))
 
     def _poll_one(self, feed: FeedState) -> PollResult | None:
         if self.stopping.is_set():
@@ -233,18 +253,19 @@ class Service:
                                    etag=feed.etag, last_modified=feed.last_modified, seed=seed,
                                    should_stop=self.stopping.is_set)
             except Exception as exc:  # a bug or a database fault: recorded, so the feed is never wedged
-                log.exception("poll_failed", extra={"event": "poll_failed", "fields": {"feed": feed.url}})
+                log.exception("poll_failed", extra={"event": "poll_failed",
+                                                    "fields": {"feed": self.name_of(feed.url), "url": feed.url}})
                 result = PollResult(feed.url, status="error",
                                     error=f"internal error: {type(exc).__name__}: {one_line(exc)}")
         if self.stopping.is_set() and result.status in ("interrupted", "error"):
             # Cut short by the shutdown, not the feed's fault: due again at the next start,
             # its error count and its first-poll seeding untouched.
             self._give_back(feed)
-            event("poll", feed=feed.url, status="interrupted", new_articles=result.new_articles,
-                  new_claims=result.new_claims, ms=result.ms)
+            event("poll", feed=self.name_of(feed.url), url=feed.url, status="interrupted",
+                  new_articles=result.new_articles, new_claims=result.new_claims, ms=result.ms)
             return result
         for warning in result.warnings:
-            event("feed_warning", feed=feed.url, warning=warning)
+            event("feed_warning", level=logging.WARNING, feed=self.name_of(feed.url), url=feed.url, warning=warning)
         ok = result.status != "error"
         now = self.clock()
         interval = self.options.feed_intervals.get(feed.url, self.options.poll_seconds)
@@ -269,9 +290,17 @@ class Service:
         m.claims.labels("new").inc(result.new_claims)
         m.claims.labels("repeat").inc(result.repeats)
         m.last_poll.set(time.time())
-        event("poll", feed=feed.url, status=result.status, new_articles=result.new_articles,
-              new_claims=result.new_claims, repeats=result.repeats, item_errors=len(result.item_errors),
-              error=result.error, seeded=seed, more=result.more, ms=result.ms, next_poll=when.isoformat())
+        name = self.name_of(feed.url)
+        event("poll", level=logging.INFO if ok else logging.WARNING, feed=name, url=feed.url, status=result.status,
+              new_articles=result.new_articles, new_claims=result.new_claims, repeats=result.repeats,
+              item_errors=len(result.item_errors), error=result.error, seeded=seed, more=result.more, ms=result.ms,
+              next_poll=when.isoformat())
+        for item_error in result.item_errors[:5]:  # the first few say why; the count above says how many
+            event("item_error", level=logging.WARNING, feed=name, error=item_error)
+        if seed and ok:
+            event("history_recorded", feed=name, url=feed.url, articles=result.new_articles,
+                  message=f"{name}: recorded {result.new_articles} existing articles as history; new articles from "
+                          "now on will be posted")
         self._announce_health(feed, ok, result.error)
         return result
 
@@ -286,7 +315,7 @@ class Service:
         change is announced once.
         """
         threshold = self.options.error_threshold
-        name = self.options.feed_names.get(feed.url) or feed.url
+        name = self.name_of(feed.url)
         if not ok and feed.error_count + 1 == threshold:
             text = f"Feed failing: {name} ({feed.url}) failed {threshold} polls in a row. Last error: {error}"
         elif ok and feed.error_count >= threshold:
@@ -295,9 +324,9 @@ class Service:
             return
         try:
             self.notifier.alert(text)
-            event("feed_alert", feed=feed.url, recovered=ok)
+            event("feed_alert", level=logging.INFO if ok else logging.WARNING, feed=name, url=feed.url, recovered=ok)
         except DeliveryError as exc:
-            event("feed_alert_failed", feed=feed.url, error=str(exc))
+            event("feed_alert_failed", level=logging.WARNING, feed=name, url=feed.url, error=str(exc))
 
     def digest(self) -> None:
         """Post the digest once across all workers (send_digest holds a lock while posting)."""
@@ -329,7 +358,8 @@ class Service:
             with self._lock:
                 self.stats = _fresh_stats()
         self.metrics.digest_seconds.observe(time.monotonic() - started)
-        event("digest", claims=len(outcome.digest.claim_ids), sent=outcome.receipt is not None, error=outcome.error,
+        event("digest", level=logging.WARNING if outcome.error else logging.INFO, claims=len(outcome.digest.claim_ids),
+              sent=outcome.receipt is not None, error=outcome.error,
               ms=int((time.monotonic() - started) * 1000))
 
     def prune(self) -> None:
@@ -386,17 +416,25 @@ class Service:
         event("health_endpoint", host=host, port=server.server_address[1])
         return server
 
-    def run(self, reload: Callable[[], ServiceOptions] | None = None) -> None:
+    def _tick(self) -> None:
+        """The poll job: a changed config first (its new feeds are due now), then the due feeds."""
+        self._reload_if_changed()
+        self.start_due_polls()
+
+    def run(self, reload: Callable[[], ServiceOptions] | None = None, watch: Path | None = None) -> None:
         """Block until SIGTERM or SIGINT; then finish the feed in hand and return.
 
-        SIGHUP calls ``reload`` and takes the feeds from the config it returns.
+        SIGHUP calls ``reload`` and takes the feeds from the config it returns;
+        with ``watch``, so does a change of that file (checked every watch_seconds).
         """
+        if reload is not None and watch is not None:
+            self.watch(watch, reload)
         self.sync_feeds()
         scheduler = BlockingScheduler(timezone=self.options.timezone, job_defaults={
             # Starved or late jobs still run once (not once per missed tick), up to a whole interval late.
             "coalesce": True, "max_instances": 1, "misfire_grace_time": max(60, self.options.poll_seconds),
         })
-        scheduler.add_job(self.start_due_polls, IntervalTrigger(seconds=self.options.poll_seconds), id="poll",
+        scheduler.add_job(self._tick, IntervalTrigger(seconds=self.options.poll_seconds), id="poll",
                           name="poll due feeds", next_run_time=datetime.now(UTC))
         digest_trigger = IntervalTrigger(seconds=self.options.digest_every_seconds) \
             if self.options.digest_every_seconds else \
@@ -404,6 +442,9 @@ class Service:
         scheduler.add_job(self.digest, digest_trigger, id="digest", name="post the digest")
         scheduler.add_job(self.prune, CronTrigger.from_crontab(self.options.prune_cron, timezone=self.options.timezone),
                           id="prune", name="prune old clusters")
+        if self._watched is not None:
+            scheduler.add_job(self._reload_if_changed, IntervalTrigger(seconds=self.options.watch_seconds),
+                              id="watch", name="re-read the config when its file changed")
 
         def stop(signum: int, _frame: object) -> None:
             event("shutdown", signal=signal.Signals(signum).name)
@@ -416,7 +457,8 @@ class Service:
                 try:
                     self.reload(reload())
                 except ClaimbotError as exc:
-                    event("reload_failed", error=str(exc))  # keep running on the old config
+                    event("reload_failed", level=logging.WARNING, error=str(exc),
+                          message="the config was not applied; the service keeps the previous one")
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
@@ -424,11 +466,22 @@ class Service:
         health = self.serve_health(self.options.health_port) if self.options.health_port is not None else None
         self.scheduler = scheduler
         self.refill = True
+        schedule = {"digest_every_seconds": self.options.digest_every_seconds} if self.options.digest_every_seconds \
+            else {"digest_cron": self.options.digest_cron}
         event("start", worker=self.worker_id, feeds=len(self.options.feed_names),
-              poll_seconds=self.options.poll_seconds, digest_cron=self.options.digest_cron)
+              poll_seconds=self.options.poll_seconds, **schedule)
         scheduler.start()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)  # each feed stops at its next item
         if health is not None:
             health.shutdown()
         event("stopped", worker=self.worker_id)
+
+
+def _mtime(path: Path) -> tuple[int, int, int] | None:
+    """The file's identity for change checks: an editor that saves by rename changes the inode."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino

@@ -28,6 +28,9 @@ class FakeSlack:
     history: list[dict[str, Any]] = field(default_factory=list)
     token: str = "xoxb-test"
     channels: dict[str, str] = field(default_factory=lambda: {"claims": "C123", "claimbot": "C124"})
+    # Channel ids the bot was invited to (None: every channel) and methods the token lacks a scope for.
+    members: set[str] | None = None
+    missing_scope: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     # "hang": record the message, then answer only once ``release`` is set (a client killed meanwhile never hears)
     received: threading.Event = field(default_factory=threading.Event)
@@ -137,8 +140,20 @@ def fake_slack_server() -> Iterator[FakeSlack]:
                                          if action == "missing_scope" else None})
             if self.headers.get("Authorization") != f"Bearer {state.token}" and method != "webhook":
                 return self._reply(200, {"ok": False, "error": "invalid_auth"})
+            if method in state.missing_scope:
+                return self._reply(200, {"ok": False, "error": "missing_scope", "needed": state.missing_scope[method]})
             if method == "auth.test":
-                return self._reply(200, {"ok": True, "user_id": "UBOT"})
+                return self._reply(200, {"ok": True, "user_id": "UBOT", "user": "claimbot", "team": "Test team"})
+
+            def describe(name: str, cid: str) -> dict[str, Any]:
+                return {"id": cid, "name": name, "is_archived": False,
+                        "is_member": state.members is None or cid in state.members}
+
+            if method == "conversations.info":
+                found = [describe(n, i) for n, i in state.channels.items() if i == body.get("channel")]
+                if not found:
+                    return self._reply(200, {"ok": False, "error": "channel_not_found"})
+                return self._reply(200, {"ok": True, "channel": found[0]})
             if method == "chat.postMessage":
                 problems = violations(body)
                 if state.refuse and state.refuse in json.dumps(body, ensure_ascii=False):
@@ -149,6 +164,8 @@ def fake_slack_server() -> Iterator[FakeSlack]:
                 channel = state.channels.get(body.get("channel", "").lstrip("#"), body.get("channel"))
                 if channel not in state.channels.values():
                     return self._reply(200, {"ok": False, "error": "channel_not_found"})
+                if state.members is not None and channel not in state.members:
+                    return self._reply(200, {"ok": False, "error": "not_in_channel"})
                 metadata = body.get("metadata")
                 if isinstance(metadata, str):
                     metadata = json.loads(metadata)
@@ -161,7 +178,7 @@ def fake_slack_server() -> Iterator[FakeSlack]:
                     state.release.wait(30)
                 return self._reply(200, {"ok": True, "channel": channel, "ts": ts, "message": message})
             if method == "conversations.list":
-                return self._reply(200, {"ok": True, "channels": [{"id": i, "name": n} for n, i in state.channels.items()],
+                return self._reply(200, {"ok": True, "channels": [describe(n, i) for n, i in state.channels.items()],
                                          "response_metadata": {"next_cursor": ""}})
             if method == "conversations.replies":
                 with state.lock:

@@ -21,9 +21,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 
 from ..errors import StoreError, one_line
+from .history import SeenClaim, StoryHistory
 from .repository import FeedState, Repository, text_key
 
-__all__ = ["FeedState", "Repository", "Store", "text_key"]
+__all__ = ["FeedState", "Repository", "SeenClaim", "Store", "StoryHistory", "text_key"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -28,6 +28,7 @@ from ..models import (
     RetrievalKey,
 )
 from . import schema as t
+from .history import ClaimHistory
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +170,7 @@ def _key_hits_query(slots: int):  # type: ignore[no-untyped-def]
 _KEY_HITS = {n: _key_hits_query(n) for n in SIZES}
 
 
-class Repository:
+class Repository(ClaimHistory):
     """One transaction's view of the store. Every method says what it means."""
 
     def __init__(self, conn: Connection) -> None:
@@ -518,6 +519,12 @@ class Repository:
             self.conn.execute(self._insert_ignore(t.feeds, ["url"]),
                               [{"url": url, "name": name, "next_poll_at": now, "error_count": 0, "seeded": False}
                                for url, name in feeds])
+            # A feed renamed in bot.toml: alerts and the digest's failing-feeds line use the new name.
+            stored = dict(self.conn.execute(select(t.feeds.c.url, t.feeds.c.name)
+                                            .where(t.feeds.c.url.in_([url for url, _ in feeds]))).all())
+            for url, name in feeds:
+                if url in stored and stored[url] != name:
+                    self.conn.execute(update(t.feeds).where(t.feeds.c.url == url).values(name=name))
         if not remove_missing:
             return []
         keep = [url for url, _ in feeds]
