@@ -25,9 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-
 import numpy as np  # noqa: E402
+from sqlalchemy import create_engine, insert, text  # noqa: E402
 
 from bot.models import Figure, Fingerprint  # noqa: E402
 from bot.novelty import NoveltyOptions, decide, keys  # noqa: E402

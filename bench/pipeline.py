@@ -34,7 +34,7 @@ from pages import pages  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.extract import extract  # noqa: E402
 from bot.models import Document  # noqa: E402
-from bot.pipeline import Context, process_document  # noqa: E402
+from bot.pipeline import process_document  # noqa: E402
 from bot.store import Store  # noqa: E402
 
 

@@ -32,7 +32,6 @@ from bot.config import load_settings  # noqa: E402
 from bot.delivery.console import ConsoleNotifier  # noqa: E402
 from bot.digest import DigestOptions  # noqa: E402
 from bot.fetch import Fetcher, FetchOptions  # noqa: E402
-from bot.pipeline import Context  # noqa: E402
 from bot.service import Service, ServiceOptions  # noqa: E402
 from bot.store import Store  # noqa: E402
 

@@ -13,7 +13,6 @@ import feedparser
 from .errors import FeedError
 from .models import FeedItem, Fetched, ParsedFeed
 
-
 # A publication date further ahead than this is a typo or a trap (year 9999): unknown instead.
 _FUTURE = timedelta(days=2)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")

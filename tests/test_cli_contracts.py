@@ -217,6 +217,6 @@ def test_topics_test_shows_exactly_the_claims_replay_flags(tmp_path: Path) -> No
     replayed = run(["replay", "-"], json.dumps({"url": "https://k.example/1", "text": text}) + "\n")
     flagged = {c["text"] for c in json.loads(replayed.output.splitlines()[0])["claims"]}
     shown = run(["topics", "test", text]).output
-    said_claim = {line.strip()[1:].split("] ", 1)[1] for line, verdict in zip(shown.splitlines(), shown.splitlines()[1:])
+    said_claim = {line.strip()[1:].split("] ", 1)[1] for line, verdict in zip(shown.splitlines(), shown.splitlines()[1:], strict=False)
                   if line.startswith("[") and "; claim #" in verdict}
     assert flagged and said_claim == flagged

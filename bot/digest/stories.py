@@ -9,6 +9,7 @@ from datetime import UTC, datetime, tzinfo
 from ..models import Digest, DigestItem, DigestTopic
 from .inert import cap, inert, safe_url, trim
 
+
 @dataclass(frozen=True, slots=True)
 class DigestOptions:
     timezone: tzinfo

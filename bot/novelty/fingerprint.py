@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..models import Claim, Figure, Fingerprint
+from ..models import Claim, Fingerprint
 from ..text import GENERIC, Folded, content_tokens, named_entities, normalize, script_of
 from .options import NoveltyOptions
 

@@ -77,18 +77,17 @@ _NOUN_COUNT = re.compile(
     re.IGNORECASE,
 )
 _NOT_NOUNS = {
-    "of", "to", "in", "and", "the", "for", "percent", "per", "cent", "and", "or", "year", "years", "month", "months",
+    "of", "to", "in", "and", "the", "for", "percent", "per", "cent", "or", "year", "years", "month", "months",
     "week", "weeks", "day", "days", "hour", "hours", "minutes", "seconds", "times", "fold", "dollars", "dollar",
     "euros", "euro", "yuan", "won", "yen", "usd", "eur", "cny", "rmb", "krw", "jpy", "million", "billion",
     "thousand", "trillion", "a.m", "p.m", "am", "pm", "gmt", "utc", "kst", "est", "from", "with", "was", "were",
     "are", "is", "has", "had", "have", "that", "this", "will", "would", "at", "on", "by", "as", "than", "more",
     "less", "over", "under", "up", "de", "des", "du", "la", "le", "les", "et", "en", "el", "los", "las", "y", "e",
-    "do", "da", "dos", "das", "und", "der", "die", "das", "den", "mil", "millones", "milhões", "millions", "milliards",
+    "do", "da", "dos", "das", "und", "der", "die", "den", "mil", "millones", "milhões", "millions", "milliards",
     "milliarden", "millionen", "miliardi", "milioni", "bilhões", "mrd", "mio", "млн", "млрд", "трлн", "года", "году",
     "год", "лет", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
     "but", "not", "also", "only", "just", "out", "off", "into", "onto", "while", "when", "after", "before",
-    "since", "until", "because", "yet", "if", "between", "among", "without", "said", "says", "can", "may",
-    "could", "should", "must", "did", "does", "do",
+    "since", "until", "because", "yet", "if", "between", "among", "without", "said", "says", "can", "could", "should", "must", "did", "does",
 }
 # Rates: "a smartphone per second", "un smartphone par seconde", "ein Auto pro Minute", "every 6 seconds".
 _ONE = r"(?:\d+(?:[.,]\d+)?|an?|one|un|une|uno|una|um|uma|ein|eine|einen)"
