@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from .fake_slack import FakeSlack, fake_slack_server
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 PG_URL = os.environ.get("CLAIMBOT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -135,3 +137,12 @@ def http_server() -> Iterator[LocalServer]:
     yield server
     httpd.shutdown()
     httpd.server_close()
+
+
+# --- Slack -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    """The fake Slack Web API on 127.0.0.1, for the real slack-sdk."""
+    with fake_slack_server() as server:
+        yield server

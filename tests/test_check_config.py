@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from click.testing import CliRunner, Result
 from bot.cli import main
 
 from .conftest import ROOT, LocalServer, respond
-from .fake_slack import FakeSlack, fake_slack_server
+from .fake_slack import FakeSlack
 
 RSS = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Local</title>'
        b"<item><title>a</title><link>http://127.0.0.1/a</link></item>"
@@ -28,12 +27,6 @@ def config_dir(tmp_path: Path) -> Path:
     (folder / "bot.toml").write_text(text.replace('database_url = "sqlite:///../data/claimbot.db"',
                                                   f'database_url = "sqlite:///{tmp_path}/check.db"'), encoding="utf-8")
     return folder
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with fake_slack_server() as server:
-        yield server
 
 
 def check(config: Path, *args: str, env: dict[str, str] | None = None) -> Result:

@@ -25,17 +25,11 @@ from bot.pipeline import send_digest
 from bot.store import Store
 
 from .conftest import ROOT
-from .fake_slack import FakeSlack, fake_slack_server, violations
+from .fake_slack import FakeSlack, violations
 
 NOW = datetime(2025, 2, 7, 9, 0, tzinfo=UTC)
 OPTIONS = DigestOptions(timezone=ZoneInfo("Asia/Seoul"))
 NAMES = {"deepseek": "DeepSeek", "stargate": "Stargate"}
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with fake_slack_server() as server:
-        yield server
 
 
 @pytest.fixture

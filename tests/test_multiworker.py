@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from .conftest import ROOT
-from .fake_slack import FakeSlack, fake_slack_server
+from .fake_slack import FakeSlack
 
 FEEDS, ITEMS = 200, 20
 TOPICAL = ("오픈AI와 소프트뱅크의 스타게이트 프로젝트가 {n}번째 데이터센터 부지를 확정했다고 {day}일 밝혔다. "
@@ -82,12 +82,6 @@ def site() -> Iterator[Site]:
     s = Site()
     yield s
     s.close()
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with fake_slack_server() as server:
-        yield server
 
 
 def write_config(tmp_path: Path, site: Site) -> Path:

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,16 +24,10 @@ from bot.pipeline import send_digest
 from bot.store import Store
 
 from .conftest import ROOT
-from .fake_slack import FakeSlack, fake_slack_server
+from .fake_slack import FakeSlack
 
 NOW = datetime(2025, 2, 7, 9, 0, tzinfo=UTC)
 NAMES = {"deepseek": "DeepSeek", "stargate": "Stargate"}
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with fake_slack_server() as server:
-        yield server
 
 
 @pytest.fixture
