@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -64,7 +64,7 @@ from .models import (
     RetrievalKey,
     TopicResult,
 )
-from .novelty import Encoder, NoEncoder, NoveltyOptions, decide, fingerprint, keys, new_cluster_id
+from .novelty import RECENT, Encoder, NoEncoder, NoveltyOptions, decide, fingerprint, keys, new_cluster_id
 from .store import Repository, Store
 from .text import sentences
 from .topics import TopicOptions, match_topics, may_mention_any
@@ -120,8 +120,8 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
         for i, extra in zip(fresh, more, strict=True):
             seen = {k.claim_id for k in stored[i]}
             stored[i] = stored[i] + [k for k in extra if k.claim_id not in seen]
-    if fresh:
-        decided = _decide_in_order(claims, prints, stored, article, ctx)
+    if fresh:  # the claims before the first one left new stand as decided
+        decided = _decide_in_order(claims, prints, stored, article, ctx, settled=decided[:fresh[0]])
     outcomes = [ClaimOutcome(claim, decision) for claim, decision, _, _ in decided]
     if is_new and decided:
         repo.save_claims(article_id, decided, url=article.url, outlet=article.outlet, now=now, suppressed=seed)
@@ -131,13 +131,20 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
 
 
 def _decide_in_order(claims: list[Claim], prints: list[Fingerprint], stored: list[list[KnownClaim]], article: Article,
-                     ctx: Context, *, cheap: bool = False
+                     ctx: Context, *, cheap: bool = False,
+                     settled: Sequence[tuple[Claim, Decision, Fingerprint, tuple[RetrievalKey, ...]]] = ()
                      ) -> list[tuple[Claim, Decision, Fingerprint, tuple[RetrievalKey, ...]]]:
+    """Each claim against its stored candidates and the article's own earlier claims, in order.
+    ``settled``: decisions of the first claims that stand as they are (a second pass starts after them)."""
     decided: list[tuple[Claim, Decision, Fingerprint, tuple[RetrievalKey, ...]]] = []
     # This article's own earlier claims count too (a sentence restated further down is a repeat),
     # found by key like stored ones: a page of a thousand claims is not a million comparisons.
     own: dict[tuple[str, str], list[int]] = {}
-    for claim, fp, candidates in zip(claims, prints, stored, strict=True):
+    for claim, decision, fp, saved in settled:
+        for k in saved:
+            own.setdefault((claim.topic, k.text), []).append(len(decided))
+        decided.append((claim, decision, fp, saved))
+    for claim, fp, candidates in zip(claims[len(settled):], prints[len(settled):], stored[len(settled):], strict=True):
         known = [(k, k.fingerprint or _refingerprint(k, ctx)) for k in candidates]
         lookup = keys(fp, ctx.novelty, founder=True)
         earlier = sorted({i for k in lookup for i in own.get((claim.topic, k.text), ())})
@@ -148,7 +155,9 @@ def _decide_in_order(claims: list[Claim], prints: list[Fingerprint], stored: lis
             decision = replace(decision, cluster=new_cluster_id(claim, article.url))
         for k in lookup:
             own.setdefault((claim.topic, k.text), []).append(len(decided))
-        decided.append((claim, decision, fp, keys(fp, ctx.novelty, founder=decision.status == "new")))
+        # Only a claim that founds a cluster is filed among its topic's recent founders.
+        saved = lookup if decision.status == "new" else tuple(k for k in lookup if k.text != RECENT)
+        decided.append((claim, decision, fp, saved))
     return decided
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from .decide import compare, decide, new_cluster_id
 from .encoder import Encoder, MultilingualEncoder, NoEncoder, encoder_named
 from .fingerprint import fingerprint, names_in
-from .keys import keys
+from .keys import RECENT, keys
 from .options import NoveltyOptions
 
-__all__ = ["Encoder", "MultilingualEncoder", "NoEncoder", "NoveltyOptions", "compare", "decide", "encoder_named",
+__all__ = ["RECENT", "Encoder", "MultilingualEncoder", "NoEncoder", "NoveltyOptions", "compare", "decide", "encoder_named",
            "fingerprint", "keys", "names_in", "new_cluster_id"]

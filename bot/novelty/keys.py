@@ -16,6 +16,7 @@ from .options import NoveltyOptions
 FANOUT = 50
 BAND_FANOUT = 25      # word bands are common and the least specific
 RECENT_FANOUT = 40    # the newest founding claims of a topic: where a restatement in another language is
+RECENT = "recent"
 
 
 def keys(fp: Fingerprint, options: NoveltyOptions, *, founder: bool = False) -> tuple[RetrievalKey, ...]:
@@ -39,7 +40,7 @@ def keys(fp: Fingerprint, options: NoveltyOptions, *, founder: bool = False) -> 
     out += [RetrievalKey(f"a|{a}", FANOUT) for a in (fp.actors + fp.names)[:6]]
     out += [RetrievalKey(f"p|{p}", FANOUT) for p in fp.places[:3]]
     if founder:
-        out.append(RetrievalKey("recent", RECENT_FANOUT))
+        out.append(RetrievalKey(RECENT, RECENT_FANOUT))
     if fp.words:
         for band in range(options.token_bands):
             best = min(fp.words, key=lambda t: _band_hash(band, t))
