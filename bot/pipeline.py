@@ -106,8 +106,8 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
         for topic in sorted({c.topic for c in claims}):  # sorted: workers take the locks in one order
             repo.serialize_topic(topic)
     prints = [fingerprint(claim, ctx.novelty) for claim in claims]
-    stored = repo.similar_claims_many([(c.topic, keys(fp, ctx.novelty)) for c, fp in zip(claims, prints, strict=True)],
-                                      since)
+    looked = [keys(fp, ctx.novelty) for fp in prints]
+    stored = repo.similar_claims_many([(c.topic, k) for c, k in zip(claims, looked, strict=True)], since)
     decided = _decide_in_order(claims, prints, stored, article, ctx, cheap=True)
     # Meaning is the costly signal: claims the figures and words already fold skip the encoder; the
     # rest are embedded in one batch, meet their neighbours in meaning, and are decided again in full.
@@ -116,7 +116,10 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
     if any(vectors):
         for i, vector in zip(fresh, vectors, strict=True):
             prints[i] = replace(prints[i], vector=vector)
-        more = repo.similar_claims_many([(claims[i].topic, keys(prints[i], ctx.novelty)) for i in fresh], since)
+        # Only the keys the embedding adds are looked up again (its bands, and the topic's recent founders).
+        more = repo.similar_claims_many(
+            [(claims[i].topic, [k for k in keys(prints[i], ctx.novelty, founder=True) if k not in looked[i]])
+             for i in fresh], since)
         for i, extra in zip(fresh, more, strict=True):
             seen = {k.claim_id for k in stored[i]}
             stored[i] = stored[i] + [k for k in extra if k.claim_id not in seen]
