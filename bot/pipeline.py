@@ -150,7 +150,8 @@ def _decide_in_order(claims: list[Claim], prints: list[Fingerprint], stored: lis
     for claim, fp, candidates in zip(claims[len(settled):], prints[len(settled):], stored[len(settled):], strict=True):
         known = [(k, k.fingerprint or _refingerprint(k, ctx)) for k in candidates]
         lookup = keys(fp, ctx.novelty, founder=True)
-        earlier = sorted({i for k in lookup for i in own.get((claim.topic, k.text), ())})
+        # Not by the recent-founders key: every claim of the page shares it.
+        earlier = sorted({i for k in lookup if k.text != RECENT for i in own.get((claim.topic, k.text), ())})
         known += [(as_known(decided[i][0], decided[i][1], article.url, article.outlet), decided[i][2])
                   for i in earlier[-ctx.novelty.own_candidates:]]
         decision = decide(fp, known, ctx.novelty, cheap=cheap)
