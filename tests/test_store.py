@@ -146,3 +146,40 @@ def test_claims_stored_before_fingerprints_are_still_found_after_the_upgrade(db_
         found = repo.similar_claims("stargate", keys(fp(c), NoveltyOptions()), NOW - timedelta(days=90))
     store.close()
     assert [k.cluster for k in found] == ["old-1"] and found[0].fingerprint is None
+
+
+def test_count_keys_stored_with_their_noun_are_found_by_value_after_the_upgrade(db_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from bot.store import MIGRATIONS
+    from bot.text import figures
+
+    engine = create_engine(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0005")
+        conn.exec_driver_sql("INSERT INTO articles (id, url, canonical_url, fetched_at, topics, spam, text_chars) VALUES "
+                             "(1, 'https://a.example/1', 'https://a.example/1', '2025-02-07 08:00:00', '[]', false, 0)")
+        conn.exec_driver_sql("INSERT INTO clusters (id, topic, created_at, last_seen_at) VALUES "
+                             "('old-2', 'stargate', '2025-02-07 08:00:00', '2025-02-07 08:00:00')")
+        conn.exec_driver_sql(
+            "INSERT INTO claims (id, article_id, cluster_id, topic, text, text_key, status, conflicts_with, why, score,"
+            " figures, entities, tokens, created_at, suppressed) VALUES (1, 1, 'old-2', 'stargate', "
+            "'The plant will make 10 million smartphones.', 'k', 'new', '[]', '', 3.0, '[]', '[]', '[]',"
+            " '2025-02-07 08:00:00', false)")
+        for key in ("f|count|smartphone|1e+07", "f|count|MW|1e+07"):
+            conn.exec_driver_sql(f"INSERT INTO claim_keys (claim_id, key, topic, created_at) VALUES "
+                                 f"(1, '{key}', 'stargate', '2025-02-07 08:00:00')")
+    engine.dispose()
+    store = Store.open(db_url)  # migrates to the head
+    text = "이 공장은 연간 1000만대를 생산한다."
+    korean = Claim(topic="stargate", text=text, sentence=0, score=3.0, figures=figures(text))
+    with store.transaction() as repo:
+        found = repo.similar_claims("stargate", [k for k in keys(fp(korean), NoveltyOptions())
+                                                 if k.text.startswith("f|")], NOW - timedelta(days=90))
+    store.close()
+    assert [k.cluster for k in found] == ["old-2"]

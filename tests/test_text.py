@@ -94,6 +94,11 @@ def test_korean_datelines_are_read_timezone_aware() -> None:
     ("on March 4 the firm said", 304, "month-day", "date"),
     ("the lab was founded in 2016", 2016, "year", "date"),
     ("cuenta con 7 líneas de montaje", 7, "línea", "count"),
+    # What is counted is the plural ending a short noun phrase, past names and model names.
+    ("trained on 4,096 AMD MI300 accelerators", 4096, "accelerator", "count"),
+    ("a site as big as 30 soccer pitches", 30, "pitch", "count"),
+    ("9,000 assembly workers were hired", 9000, "worker", "count"),
+    ("12 new battery plants", 12, "plant", "count"),
 ])
 def test_figures_in_the_forms_news_writes_them(text: str, value: float, unit: str, kind: str) -> None:
     assert any(f.kind == kind and f.unit == unit and abs(f.value - value) <= 1e-9 * max(1, value)
@@ -104,6 +109,10 @@ def test_figures_in_the_forms_news_writes_them(text: str, value: float, unit: st
                                   "Kirin 9010S chips", "GPT-5o answers", "Llama-4 weights"])
 def test_names_with_digits_are_not_figures(text: str) -> None:
     assert not [f for f in figures(text) if f.kind != "date"], figures(text)
+
+
+def test_a_figure_is_shown_as_written_with_its_model_name() -> None:
+    assert [f.text for f in figures("trained on 4,096 AMD MI300 accelerators")] == ["4,096 AMD MI300 accelerators"]
 
 
 def test_a_korean_subhead_stating_a_fact_with_a_noun_is_checkable() -> None:

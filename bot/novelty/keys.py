@@ -11,6 +11,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..models import Fingerprint, RetrievalKey
+from ..text.figures import MEASURES
 from .options import NoveltyOptions
 
 FANOUT = 50
@@ -32,8 +33,11 @@ def keys(fp: Fingerprint, options: NoveltyOptions, *, founder: bool = False) -> 
     out: list[RetrievalKey] = []
     strong = [f for f in fp.figures if f.strong]
     for f in strong[:3]:
+        # What is counted is named in each language's own words (smartphones, 대, 台): a count meets
+        # any count of the same value, as same_count_unit decides.
+        unit = f.unit if f.kind != "count" or f.unit in MEASURES else ""
         for value in (f.value, f.value * (1 - options.same_value), f.value * (1 + options.same_value)):
-            out.append(RetrievalKey(f"f|{f.kind}|{f.unit}|{value:.2g}", FANOUT))
+            out.append(RetrievalKey(f"f|{f.kind}|{unit}|{value:.2g}", FANOUT))
     out += [RetrievalKey(f"d|{f.unit}|{f.value:g}", FANOUT) for f in fp.dates[:2]]
     out += [RetrievalKey(f"m|{f.kind}|{f.unit}|{c}", FANOUT)
             for f in strong for c in sorted(set(f.context) & set(fp.concepts))][:4]

@@ -73,7 +73,7 @@ _COUNT = re.compile(
 # Counts written with their noun: "10 million phones", "2,048 chips", "64K tokens", "11 líneas".
 _NOUN_COUNT = re.compile(
     rf"(?<![\w.$€£¥₩\-])(?P<num>{_NUM})\s*(?P<big>thousand|million|billion|trillion|[kmb](?![a-z]))?\s*"
-    r"(?P<noun>[a-zà-ÿа-я][a-zà-ÿа-я\-]{2,})\b",
+    r"(?P<noun>[a-zà-ÿа-я][a-zà-ÿа-я\-]{2,})\b(?P<more>(?:\s+[^\W\d_][\w\-#]*){0,2})",
     re.IGNORECASE,
 )
 _NOT_NOUNS = {
@@ -162,6 +162,19 @@ CLASSIFIERS = frozenset({"items", "units", "sites", "cases", "kinds", "layers", 
                          "vehicles"})
 
 
+def _head_noun(first: str, more: str) -> str:
+    """What is counted: the plural that ends a short noun phrase ("2,048 NVIDIA H800 GPUs",
+    "10 million flagship smartphones", "11 football fields"), else the word after the number."""
+    words = [first] + more.split()
+    for word in words:
+        low = word.lower()
+        if low in _NOT_NOUNS or low in _CURRENCY or low in _EU_BIG:
+            break
+        if low.endswith("s") and not low.endswith("ss") and len(low) > 3 and low.isalpha() and not word.isupper():
+            return low
+    return first.lower()
+
+
 def singular(noun: str) -> str:
     if noun.endswith("ies") and len(noun) > 4:
         return noun[:-3] + "y"
@@ -215,14 +228,14 @@ def figures(text: str) -> tuple[Figure, ...]:
     found: list[Figure] = []
     taken: list[tuple[int, int]] = []
 
-    def add(m: re.Match[str], value: float, unit: str, kind: str) -> None:
-        span = (m.start(), m.end())
+    def add(m: re.Match[str], value: float, unit: str, kind: str, end: int | None = None) -> None:
+        span = (m.start(), m.end() if end is None else end)
         if not math.isfinite(value) or abs(value) > 1e18 or any(s < span[1] and span[0] < e for s, e in taken):
             return  # 9…9 dollars is no amount: inf would poison the stored fingerprint
         taken.append(span)
         window = folded[max(0, span[0] - 24):span[0]] + " " + folded[span[1]:span[1] + 16]
         context = tuple(t for t in content_tokens(window) if not any(ch.isdigit() for ch in t))
-        found.append(Figure(value=round(value, 6), unit=unit, kind=kind, text=m.group(0).strip(),  # type: ignore[arg-type]
+        found.append(Figure(value=round(value, 6), unit=unit, kind=kind, text=shown[span[0]:span[1]].strip(),  # type: ignore[arg-type]
                             context=context))
 
     folded = unicodedata.normalize("NFKC", text)
@@ -230,11 +243,13 @@ def figures(text: str) -> tuple[Figure, ...]:
     folded = _WORD_NUMBER.sub(lambda m: str(_WORD_NUMBERS[m.group(1).lower()]), folded)
     # Runs of digits no news figure has, phone numbers and clock times are masked, keeping their place.
     folded = _NOT_A_FIGURE.sub(lambda m: "#" * len(m.group(0)), folded)
+    shown = folded
     for m in _ISO_DATE.finditer(folded):
         add(m, int(m.group("m")) * 100 + int(m.group("d")), "month-day", "date")
         add_year = float(m.group("y"))
         found.append(Figure(value=add_year, unit="year", kind="date", text=m.group("y")))
-    # Model names keep their place (contexts are read around positions) but lose their digits.
+    # Model names keep their place (contexts are read around positions) but lose their digits;
+    # a figure's text is shown as written ("2,048 H800 GPUs").
     folded = _MODEL_NAME.sub(lambda m: m.group(0) if _UNIT_SUFFIX.search(m.group(0)) and m.group(0)[0].isdigit()
                              else re.sub(r"\d", "#", m.group(0)), folded)
     for m in _HALF.finditer(folded):
@@ -312,13 +327,14 @@ def figures(text: str) -> tuple[Figure, ...]:
             num = m.group("num").lower()
             add(m, _eu_float(num) if num[0].isdigit() else 1.0, unit, "count")
     for m in _NOUN_COUNT.finditer(folded):
-        noun = m.group("noun").lower()
+        noun = _head_noun(m.group("noun"), m.group("more"))
+        end = m.start("noun") + m.group(0)[m.start("noun") - m.start():].lower().find(noun) + len(noun)
         if noun in _NOT_NOUNS or noun in _CURRENCY or noun in _EU_BIG or noun.endswith(("ed", "ly")) \
                 or _PRODUCT_BEFORE.search(folded[max(0, m.start() - 20):m.start()]) \
                 or re.fullmatch(r"(?:19|20)\d{2}", m.group("num")):
             continue  # "released", "Python 3.1 released", "RTX 4090 costs", "the 2024 Olympics"
         big = _EN_BIG.get((m.group("big") or "").lower(), 1)
-        add(m, _to_float(m.group("num")) * big, singular(noun), "count")
+        add(m, _to_float(m.group("num")) * big, singular(noun), "count", end)
     for m in _BARE_YEAR.finditer(folded):
         add(m, float(m.group("y")), "year", "date")
     for m in _BARE_NUMBER.finditer(folded):  # what no pattern read: compared only between near-equal sentences
