@@ -161,7 +161,8 @@ def compare(a: Fingerprint, known: KnownClaim, b: Fingerprint, options: NoveltyO
         or (weak_ok and common >= options.contained_min and contained >= options.contained)
         or (weak_ok and same_subject and len(canon) >= options.canon_shared and canon_share >= options.canon_overlap
             and len(concepts[0] & concepts[1]) >= options.concepts_shared)
-        or (founder and not adds and similarity is not None and similarity >= options.similar)
+        # Meaning this close folds into the cluster whichever of its claims it meets: a restatement of a restatement.
+        or (not adds and similarity is not None and similarity >= options.similar)
         or (weak_ok and similarity is not None and similarity >= options.similar_with_anchor and anchored)
     )
     repeat = evidence and not differs
