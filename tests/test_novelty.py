@@ -188,3 +188,10 @@ def test_held_out_probe_pairs_keep_the_rates_they_scored_once() -> None:
     restated = [verdict(a, b, t) == "repeat" for label, t, a, b in rows if label == "restated"]
     assert len(changed) == len(restated) == 20
     assert sum(changed) / len(changed) >= 0.95 and sum(restated) / len(restated) >= 0.75
+
+
+def test_a_number_no_pattern_read_meets_a_count_of_the_same_value() -> None:
+    first = "China's factories reached 512 robots per 10,000 workers, well above the world average of 203."
+    again = "중국 공장의 자동화율은 근로자 1만 명당 512대로, 세계 평균 203대를 크게 넘었다."
+    decision = decide(fp(again, "dark_factory"), [known(fp(first, "dark_factory"), first, "c5")], OPTIONS)
+    assert decision.status == "repeat" and "203대 = 203" in decision.why

@@ -97,7 +97,7 @@ def test_korean_datelines_are_read_timezone_aware() -> None:
     # What is counted is the plural ending a short noun phrase, past names and model names.
     ("trained on 4,096 AMD MI300 accelerators", 4096, "accelerator", "count"),
     ("a site as big as 30 soccer pitches", 30, "pitch", "count"),
-    ("9,000 assembly workers were hired", 9000, "worker", "count"),
+    ("9,000 assembly workers were hired", 9000, "people", "count"),
     ("12 new battery plants", 12, "plant", "count"),
 ])
 def test_figures_in_the_forms_news_writes_them(text: str, value: float, unit: str, kind: str) -> None:
@@ -145,3 +145,10 @@ def test_phone_numbers_times_versions_and_tshirts_are_not_read_as_figures(text: 
 def test_iso_dates_and_korean_thousands_are_read() -> None:
     assert {(f.value, f.unit) for f in figures("released on 2025-01-22")} >= {(122, "month-day"), (2025, "year")}
     assert any(f.value == 5.6e12 and f.unit == "KRW" for f in figures("5조6천억원을 투자"))
+
+
+def test_names_keep_their_camel_case_and_lose_the_sentence_opener() -> None:
+    from bot.text import named_entities
+    found = named_entities("The QuantaLab team met Mira Solberg in Oslo. In NorthPeak Robotics, work went on.")
+    assert "quantalab" in found and "mira solberg" in found and "northpeak robotics" in found
+    assert not [n for n in found if n.startswith(("the ", "in "))]

@@ -85,7 +85,9 @@ def compare(a: Fingerprint, known: KnownClaim, b: Fingerprint, options: NoveltyO
     matched_b: set[int] = set()
     for i, f in enumerate(a.figures):
         for j, g in enumerate(b.figures):
-            if _comparable(f, g, concepts) and _same(f, g, options):
+            # A number no pattern read ("a global average of 141") is the same as 141대 where it is the same value.
+            loose = "number" in (f.kind, g.kind) and "date" not in (f.kind, g.kind)
+            if (loose or _comparable(f, g, concepts)) and _same(f, g, options):
                 matched_a.add(i)
                 matched_b.add(j)
                 if f.strong:

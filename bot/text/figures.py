@@ -73,7 +73,7 @@ _COUNT = re.compile(
 # Counts written with their noun: "10 million phones", "2,048 chips", "64K tokens", "11 líneas".
 _NOUN_COUNT = re.compile(
     rf"(?<![\w.$€£¥₩\-])(?P<num>{_NUM})\s*(?P<big>thousand|million|billion|trillion|[kmb](?![a-z]))?\s*"
-    r"(?P<noun>[a-zà-ÿа-я][a-zà-ÿа-я\-]{2,})\b(?P<more>(?:\s+[^\W\d_][\w\-#]*){0,2})",
+    r"(?P<noun>[a-zà-ÿа-я][a-zà-ÿа-я\-]{2,}|[A-Z][\w\-#]+)(?![\w#])(?P<more>(?:\s+[^\W\d_][\w\-#]*){0,2})",
     re.IGNORECASE,
 )
 _NOT_NOUNS = {
@@ -172,7 +172,7 @@ def _head_noun(first: str, more: str) -> str:
             break
         if low.endswith("s") and not low.endswith("ss") and len(low) > 3 and low.isalpha() and not word.isupper():
             return low
-    return first.lower()
+    return first.lower() if first.isalpha() and not first.isupper() else ""
 
 
 def singular(noun: str) -> str:
@@ -328,13 +328,15 @@ def figures(text: str) -> tuple[Figure, ...]:
             add(m, _eu_float(num) if num[0].isdigit() else 1.0, unit, "count")
     for m in _NOUN_COUNT.finditer(folded):
         noun = _head_noun(m.group("noun"), m.group("more"))
+        if not noun:
+            continue
         end = m.start("noun") + m.group(0)[m.start("noun") - m.start():].lower().find(noun) + len(noun)
         if noun in _NOT_NOUNS or noun in _CURRENCY or noun in _EU_BIG or noun.endswith(("ed", "ly")) \
                 or _PRODUCT_BEFORE.search(folded[max(0, m.start() - 20):m.start()]) \
                 or re.fullmatch(r"(?:19|20)\d{2}", m.group("num")):
             continue  # "released", "Python 3.1 released", "RTX 4090 costs", "the 2024 Olympics"
         big = _EN_BIG.get((m.group("big") or "").lower(), 1)
-        add(m, _to_float(m.group("num")) * big, singular(noun), "count", end)
+        add(m, _to_float(m.group("num")) * big, _COUNTERS.get(noun) or singular(noun), "count", end)
     for m in _BARE_YEAR.finditer(folded):
         add(m, float(m.group("y")), "year", "date")
     for m in _BARE_NUMBER.finditer(folded):  # what no pattern read: compared only between near-equal sentences
