@@ -156,6 +156,7 @@ class Fingerprint:
     concepts: tuple[str, ...] = ()       # what happens: lexicon concepts (block, invest)
     words: tuple[str, ...] = ()          # content words
     polarity: tuple[str, ...] = ()       # stance classes: ban, allow, confirm, deny, rise, fall, not
+    versions: tuple[str, ...] = ()       # model and part codes as written (h800, r1, 910c): which thing it is
     vector: bytes = b""                  # the sentence's embedding (int8); empty without an encoder
 
     @property

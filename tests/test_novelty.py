@@ -195,3 +195,20 @@ def test_a_number_no_pattern_read_meets_a_count_of_the_same_value() -> None:
     again = "중국 공장의 자동화율은 근로자 1만 명당 512대로, 세계 평균 203대를 크게 넘었다."
     decision = decide(fp(again, "dark_factory"), [known(fp(first, "dark_factory"), first, "c5")], OPTIONS)
     assert decision.status == "repeat" and "203대 = 203" in decision.why
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("Korvix said its Tarn X40 chip will rival the Helio Z900 in training.",
+     "Korvix said its Tarn X50 chip will rival the Helio Z900 in training."),
+    ("The lab's Q7 model was trained on Lumen G100 accelerators, the company said.",
+     "The lab's Q7 model was trained on Lumen G300 accelerators, the company said."),
+])
+def test_another_model_code_of_the_same_shape_is_another_fact(first: str, second: str) -> None:
+    decision = decide(fp(second, "deepseek"), [known(fp(first, "deepseek"), first, "c6")], OPTIONS)
+    assert decision.status == "new" and "model:" in decision.why
+
+
+def test_a_claim_naming_a_model_the_other_lacks_is_not_folded_on_meaning_alone() -> None:
+    first = "Korvix's Tarn chips are used for inference by the lab."
+    second = "Korvix plans a next-generation Tarn X90 chip to rival the Helio Z900."
+    assert verdict(first, second, "deepseek") == "new"

@@ -124,6 +124,12 @@ def compare(a: Fingerprint, known: KnownClaim, b: Fingerprint, options: NoveltyO
     if near_same and loose_a and loose_b and loose_a != loose_b:
         differs.append(f"number: {', '.join(f'{v:g}' for v in sorted(loose_b))} → "
                        f"{', '.join(f'{v:g}' for v in sorted(loose_a))}")
+    # Another model or part of the same line (910C → 920C, H100 → H800) is another thing.
+    shapes = {_shape(w): w for w in set(b.versions) - set(a.versions)}
+    for v in sorted(set(a.versions) - set(b.versions)):
+        if _shape(v) in shapes:
+            differs.append(f"model: {shapes[_shape(v)]} → {v}")
+            break
     swapped = _substitution(a, b, words)
     if swapped:
         differs.append(f"word: {swapped}")
@@ -153,7 +159,8 @@ def compare(a: Fingerprint, known: KnownClaim, b: Fingerprint, options: NoveltyO
             or (options.dates_add and any(f.kind == "date" and i not in matched_a
                                           and not any(g.unit == f.unit for g in b.dates)
                                           for i, f in enumerate(a.figures)))
-            or (bool(who_b) and len(who_a - who_b) >= options.new_actors))
+            or (bool(who_b) and len(who_a - who_b) >= options.new_actors)
+            or bool(set(a.versions) - set(b.versions) - who_b))
     # Weak evidence (shared ids, contained words, meaning) is weighed only in the full pass, where
     # the meaning can also speak against it: a cheap pass folds only what figures and words prove.
     weak_ok = founder and not adds and not cheap and (similarity is None or similarity >= options.weak_floor)
@@ -173,6 +180,10 @@ def compare(a: Fingerprint, known: KnownClaim, b: Fingerprint, options: NoveltyO
     score = 2.0 * len(shared) + words + 0.5 * len(entities) + (similarity or 0.0)
     return Match(known, tuple(shared), entities, tuple(differs), tuple(conflicting), words, similarity, repeat,
                  related, score)
+
+
+def _shape(code: str) -> str:
+    return re.sub(r"[a-z]", "a", re.sub(r"\d", "#", code))
 
 
 _VERBAL = re.compile(r"(?:다|했|한|하는|하고|하며|며|고|서|면|던|된|될|됐|는|은|을|를|이|가|게|지|죠|요)$")

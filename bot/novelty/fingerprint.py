@@ -54,7 +54,20 @@ def fingerprint(claim: Claim, options: NoveltyOptions, vector: bytes = b"") -> F
         actors=actors, names=names, implied=implied, places=tuple(lexicon.places_in(folded)),
         concepts=tuple(lexicon.concept_ids_in(folded)),
         words=content_tokens(text), polarity=tuple(name for name, p in _STANCES.items() if p.search(text)),
-        vector=vector)
+        versions=versions_in(text), vector=vector)
+
+
+# Codes that mix letters and digits name a model or part (H800, R1, Ascend 910C, GPT-4o); a number
+# with its unit (10GW, 7nm, $10B, 64K) is a figure, read elsewhere.
+_CODE = re.compile(r"(?<![\w.])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*(?![\w])")
+_UNIT_ONLY = re.compile(r"\d+(?:[.,]\d+)?(?:k|m|b|bn|t|tn|gw|mw|kw|gwh|nm|mm|cm|km|kg|gb|tb|mb|g|x|s|st|nd|rd|th|pm|am)",
+                        re.IGNORECASE)
+
+
+def versions_in(text: str) -> tuple[str, ...]:
+    """Model and part codes, case-folded, once each."""
+    return tuple(dict.fromkeys(m.group(0).casefold() for m in _CODE.finditer(text)
+                               if not _UNIT_ONLY.fullmatch(m.group(0)) and any(c.isalpha() for c in m.group(0))))
 
 
 def _window(text: str, figure: str) -> str:

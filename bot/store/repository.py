@@ -93,7 +93,8 @@ def _fingerprint_to_json(fp: Fingerprint) -> dict[str, object]:
     return {"topic": fp.topic, "script": fp.script, "names_topic": fp.names_topic,
             "figures": _figures_to_json(fp.figures), "actors": list(fp.actors), "names": list(fp.names),
             "implied": list(fp.implied), "places": list(fp.places),
-            "concepts": list(fp.concepts), "words": list(fp.words), "polarity": list(fp.polarity)}
+            "concepts": list(fp.concepts), "words": list(fp.words), "polarity": list(fp.polarity),
+            "versions": list(fp.versions)}
 
 
 @lru_cache(maxsize=8192)  # a story's claims are candidates for every article that follows it
@@ -112,7 +113,7 @@ def _fingerprint_of(d: dict[str, Any], vector: bytes | None) -> Fingerprint:
                        figures=_figures_from_json(d["figures"]), actors=tuple(d["actors"]), names=tuple(d["names"]),
                        implied=tuple(d["implied"]), places=tuple(d["places"]),
                        concepts=tuple(d["concepts"]), words=tuple(d["words"]), polarity=tuple(d["polarity"]),
-                       vector=bytes(vector or b""))
+                       versions=tuple(d.get("versions", ())), vector=bytes(vector or b""))
 
 
 def _conflicting_pair(new_raw: str | None, old_raw: str | None) -> tuple[str | None, str | None]:
