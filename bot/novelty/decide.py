@@ -175,7 +175,9 @@ def compare(a: Fingerprint, known: KnownClaim, b: Fingerprint, options: NoveltyO
         or (weak_ok and similarity is not None and similarity >= options.similar_with_anchor and anchored)
     )
     repeat = evidence and not differs
-    related = evidence or bool(conflicting) and (same_subject or words >= 0.1 or (similarity or 0) >= 0.4)
+    # What a differing slot makes an update of: the same report, whatever that slot adds.
+    related = (evidence or bool(differs) and (words >= 0.3 or (similarity or 0) >= 0.6)
+               or bool(conflicting) and (same_subject or words >= 0.1 or (similarity or 0) >= 0.4))
     entities = tuple(shared_actors + [f"in {p}" for p in shared_places])
     score = 2.0 * len(shared) + words + 0.5 * len(entities) + (similarity or 0.0)
     return Match(known, tuple(shared), entities, tuple(differs), tuple(conflicting), words, similarity, repeat,
