@@ -99,6 +99,8 @@ def test_korean_datelines_are_read_timezone_aware() -> None:
     ("a site as big as 30 soccer pitches", 30, "pitch", "count"),
     ("9,000 assembly workers were hired", 9000, "people", "count"),
     ("12 new battery plants", 12, "plant", "count"),
+    ("工厂每年能生产三百万辆汽车", 3e6, "vehicles", "count"),
+    ("计划投资两千亿元", 2e11, "CNY", "money"),
 ])
 def test_figures_in_the_forms_news_writes_them(text: str, value: float, unit: str, kind: str) -> None:
     assert any(f.kind == kind and f.unit == unit and abs(f.value - value) <= 1e-9 * max(1, value)
@@ -152,3 +154,14 @@ def test_names_keep_their_camel_case_and_lose_the_sentence_opener() -> None:
     found = named_entities("The QuantaLab team met Mira Solberg in Oslo. In NorthPeak Robotics, work went on.")
     assert "quantalab" in found and "mira solberg" in found and "northpeak robotics" in found
     assert not [n for n in found if n.startswith(("the ", "in "))]
+
+
+@pytest.mark.parametrize("text", ["这件事十分重要", "他获得第十名", "万一失败了"])
+def test_chinese_numeral_words_that_are_no_figures(text: str) -> None:
+    assert not figures(text), figures(text)
+
+
+def test_counted_nouns_meet_their_cognates_across_latin_languages() -> None:
+    from bot.text import same_count_unit
+    assert same_count_unit("line", "línea") and same_count_unit("robot", "robô")
+    assert not same_count_unit("line", "robot") and not same_count_unit("MW", "megawatt")

@@ -191,7 +191,13 @@ def same_count_unit(a: str, b: str) -> bool:
         return True
     if a in MEASURES or b in MEASURES:
         return False
-    return a in CLASSIFIERS or b in CLASSIFIERS
+    return a in CLASSIFIERS or b in CLASSIFIERS or _cognate(a, b)
+
+
+def _cognate(a: str, b: str) -> bool:
+    """line = línea = linea, robot = robô, smartphone = smartphones: one stem across the Latin-script languages."""
+    fa, fb = (unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in (a, b))
+    return len(fa) >= 4 and len(fb) >= 4 and fa[:4] == fb[:4]
 
 
 def _eu_float(num: str) -> float:
@@ -207,6 +213,24 @@ _WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
                  "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 _WORD_NUMBER = re.compile(r"(?<![a-z])(?<!half )(" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) +
                           r")(?=\s+(?:gigawatts?|megawatts?|trillion|billion|million)\b)", re.IGNORECASE)
+
+
+# Chinese numerals before a counter or a currency: 百万台 = 100万台, 两千家 = 2000家, 十亿元 = 10亿元.
+_HAN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_HAN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_HAN_NUMBER = re.compile(r"(?<![零一二两兩三四五六七八九十百千万萬亿億第])([零一二两兩三四五六七八九十百千]*[十百千][零一二两兩三四五六七八九]?)"
+                         r"(?=[万萬亿億]?\s*(?:台|个|個|家|部|座|条|條|款|辆|輛|颗|顆|吨|噸|人|名|元|美元|亿|億|万|萬|平方米|公里))")
+
+
+def _han_number(text: str) -> str:
+    total, digit = 0, 0
+    for ch in text:
+        if ch in _HAN_DIGITS:
+            digit = _HAN_DIGITS[ch]
+        else:
+            total += (digit or 1) * _HAN_UNITS[ch]
+            digit = 0
+    return str(total + digit)
 
 
 def _to_float(num: str) -> float:
@@ -241,6 +265,7 @@ def figures(text: str) -> tuple[Figure, ...]:
     folded = unicodedata.normalize("NFKC", text)
     # "one gigawatt", "two billion dollars": spelled-out small numbers become digits first.
     folded = _WORD_NUMBER.sub(lambda m: str(_WORD_NUMBERS[m.group(1).lower()]), folded)
+    folded = _HAN_NUMBER.sub(lambda m: _han_number(m.group(1)), folded)
     # Runs of digits no news figure has, phone numbers and clock times are masked, keeping their place.
     folded = _NOT_A_FIGURE.sub(lambda m: "#" * len(m.group(0)), folded)
     shown = folded
