@@ -7,10 +7,14 @@
             --fetch--> page HTML (the feed's <content:encoded> when the page fails) --> process
 
     process a document:
-        html | text --topics.may_mention_any--> no alias anywhere: store the bare article, done
+        html | text --topics.may_mention_any--> no alias anywhere, and no related term in the title
+                        (topics.related_topics): store the bare article, done
                     --extract--> Article (clean text, title, date, outlet, canonical link)
                     --text.sentences--> sentences with their passages
                     --topics.match_topics--> which sentence is on which topic, spam flag
+                    no topic named, a related title: the page's claims as if on the topic
+                        --novelty.figure_keys--> store --novelty.continues_story--> known figures
+                        restated: topics.continued_story (the whole page on the topic)
                     --claims.find_claims--> ranked claims with their figures, key claims marked
         each claim  --novelty.fingerprint--> typed slots --novelty.keys--> retrieval keys
         all claims  --store.similar_claims_many--> candidates (one lookup per document)
@@ -62,12 +66,24 @@ from .models import (
     Fingerprint,
     KnownClaim,
     RetrievalKey,
+    Sentence,
     TopicResult,
 )
-from .novelty import RECENT, Encoder, NoEncoder, NoveltyOptions, decide, fingerprint, keys, new_cluster_id
+from .novelty import (
+    RECENT,
+    Encoder,
+    NoEncoder,
+    NoveltyOptions,
+    continues_story,
+    decide,
+    figure_keys,
+    fingerprint,
+    keys,
+    new_cluster_id,
+)
 from .store import Repository, Store
 from .text import sentences
-from .topics import TopicOptions, match_topics, may_mention_any
+from .topics import TopicOptions, continued_story, match_topics, may_mention_any, page_title, related_topics
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +102,15 @@ class Context:
 def process_document(doc: Document, repo: Repository, ctx: Context, now: datetime, *,
                      feed_id: int | None = None, seed: bool = False) -> DocumentResult:
     """Run one document through extraction, topics, claims and novelty, and store the outcome."""
-    if may_mention_any((doc.html or doc.text or "") + "\n" + (doc.title or ""), ctx.topics):
+    since = now - timedelta(days=ctx.retention_days)
+    named = may_mention_any((doc.html or doc.text or "") + "\n" + (doc.title or ""), ctx.topics)
+    related = related_topics(page_title(doc.html, doc.text, doc.title), ctx.topics)
+    if named or related:
         article = extract(doc, ctx.extract)
         sents = sentences(article.text)
         topics = match_topics(sents, ctx.topics, article.title)
+        if not topics.topics and not topics.spam and related:
+            topics = _continued_story(sents, related, repo, ctx, since) or topics
         claims = find_claims(sents, topics, ctx.claims)
     else:
         # No topic is named anywhere on the page: nothing to extract a claim from. The article is
@@ -101,7 +122,6 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
     key = canonical_url(doc.url, article.canonical)
     article_id, is_new = repo.save_article(article, key, topics=topics.topics, spam=topics.spam,
                                            spam_reason=topics.spam_reason, now=now, feed_id=feed_id)
-    since = now - timedelta(days=ctx.retention_days)
     if is_new:
         for topic in sorted({c.topic for c in claims}):  # sorted: workers take the locks in one order
             repo.serialize_topic(topic)
@@ -131,6 +151,24 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
     return DocumentResult(url=doc.url, title=article.title, published=article.published, outlet=article.outlet,
                           topics=topics.topics, outcomes=tuple(outcomes), spam=topics.spam, stored=is_new,
                           article_id=article_id)
+
+
+def _continued_story(sents: list[Sentence], related: Sequence[str], repo: Repository, ctx: Context,
+                     since: datetime) -> TopicResult | None:
+    """The first of ``related`` topics whose story this page continues (novelty.continues_story),
+    judged on the page's claims as if they were on the topic."""
+    for topic in related:
+        claims = find_claims(sents, continued_story(sents, topic, ""), ctx.claims)[:ctx.claims.max_per_article]
+        if not claims:
+            continue
+        prints = [fingerprint(c, ctx.novelty) for c in claims]
+        stored = repo.similar_claims_many(
+            [(topic, list(figure_keys(fp, ctx.novelty))) for fp in prints], since)
+        known = [[(k, k.fingerprint or _refingerprint(k, ctx)) for k in found] for found in stored]
+        why = continues_story(prints, known, ctx.novelty)
+        if why:
+            return continued_story(sents, topic, why)
+    return None
 
 
 def _decide_in_order(claims: list[Claim], prints: list[Fingerprint], stored: list[list[KnownClaim]], article: Article,

@@ -142,6 +142,33 @@ def may_mention_any(raw: str, options: TopicOptions) -> bool:
     return options.probe_pattern.search(squeezed) is not None or any(p in squeezed for p in options.latin_probes)
 
 
+_HTML_TITLE = re.compile(r"<title[^>]*>([^<]{1,500})</title>", re.IGNORECASE)
+
+
+def page_title(markup: str | None, text: str | None, title: str | None) -> str:
+    """What a page says it is about before it is extracted: the feed's title, the HTML <title>,
+    or a text's first lines (a pasted text may open with a breadcrumb, then its headline)."""
+    if title:
+        return title
+    if markup and (m := _HTML_TITLE.search(markup[:20000])):
+        return html.unescape(m.group(1))
+    return "\n".join([line for line in (text or "")[:2000].splitlines() if line.strip()][:3])[:500]
+
+
+def related_topics(title: str, options: TopicOptions) -> tuple[str, ...]:
+    """Topics whose related terms the title uses (a factory, a data centre), where it names none of
+    them: such a page may continue a story the topic follows without naming it."""
+    folded = Folded.of(title)
+    return tuple(r.id for r in options.rules if r.mentions("related", folded) and not r.mentions("exclude", folded))
+
+
+def continued_story(sents: list[Sentence], topic: str, why: str) -> TopicResult:
+    """Every sentence on ``topic``: the page restates figures of claims the topic already holds
+    (the pipeline decides that against the store), so it is one more article of that story."""
+    hits = tuple(TopicHit(topic, s.index, "passage", why) for s in sents)
+    return TopicResult(hits=hits, topics=(topic,), spam=False, spam_reason=None)
+
+
 def match_topics(sents: list[Sentence], options: TopicOptions, title: str | None = None) -> TopicResult:
     folded = [Folded.of(s.text) for s in sents]
     article = Folded.of("\n".join(s.text for s in sents) + "\n" + (title or ""))

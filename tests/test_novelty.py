@@ -212,3 +212,14 @@ def test_a_claim_naming_a_model_the_other_lacks_is_not_folded_on_meaning_alone()
     first = "Korvix's Tarn chips are used for inference by the lab."
     second = "Korvix plans a next-generation Tarn X90 chip to rival the Helio Z900."
     assert verdict(first, second, "deepseek") == "new"
+
+
+def test_a_story_continues_on_two_known_figures_not_on_one() -> None:
+    from bot.novelty import continues_story
+    a = "The Tianjin plant cost 3.7 billion yuan, Harlow said."
+    b = "The Tianjin plant covers 64,000 square meters."
+    stored = [known(fp(a, "dark_factory"), a, "k1"), known(fp(b, "dark_factory"), b, "k2")]
+    page = [fp("它耗资37亿元建成，占地64000平方米。", "dark_factory")]
+    assert "37亿元" in (continues_story(page, [stored], OPTIONS) or "")
+    one = [fp("它耗资37亿元建成。", "dark_factory")]
+    assert continues_story(one, [stored], OPTIONS) is None

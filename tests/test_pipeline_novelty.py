@@ -78,3 +78,27 @@ def test_a_page_of_a_thousand_claims_is_capped_and_compared_by_key(tmp_path: Pat
     store.close()
     assert 0 < len(result.outcomes) <= 150
     assert calls["n"] <= 2 * 150 * ctx.novelty.own_candidates  # never all pairs (150 * 149 / 2 per pass)
+
+
+def test_a_follow_up_that_never_names_the_topic_continues_its_story_by_the_known_figures(tmp_path: Path) -> None:
+    ctx = load_settings().context()
+    store = Store.open(f"sqlite:///{tmp_path}/p.db")
+    first = ("Harlow Electronics runs a dark factory in Tianjin\n\n"
+             "Harlow Electronics said its dark factory in Tianjin cost 3.7 billion yuan. "
+             "The lights-out plant covers 64,000 square meters and can make 8 million tablets a year.")
+    follow = ("Harlow's Tianjin factory starts a second line\n\n"
+              "The Tianjin plant, which cost 3.7 billion yuan, spans 64,000 m².\n\n"
+              "Harlow said the new line will add 2 million tablets a year from June.")
+    other = ("Brennan Foods opens a factory in Leeds\n\n"
+             "The Leeds plant cost 90 million pounds and covers 12,000 square meters.\n\n"
+             "It will employ 400 people.")
+    with store.transaction() as repo:
+        process_document(Document(url="https://a.example/1", text=first), repo, ctx, NOW)
+    with store.transaction() as repo:
+        two = process_document(Document(url="https://b.example/2", text=follow), repo, ctx, NOW)
+        three = process_document(Document(url="https://c.example/3", text=other), repo, ctx, NOW)
+    assert two.topics == ("dark_factory",)
+    statuses = {o.claim.text[:20]: o.decision.status for o in two.outcomes}
+    assert "new" in statuses.values() and "repeat" in statuses.values(), statuses
+    assert three.topics == () and not three.outcomes
+    store.close()

@@ -198,3 +198,18 @@ def test_injected_bare_nouns_with_the_alias_still_read_as_stuffing() -> None:
     text = ("피부 보습 크림 딥시크 앱 신제품이 나왔다. 수분감이 딥시크 서비스 오래간다. 향이 딥시크 모델 은은하다. "
             "가격은 딥시크 투자 3만 원이다. 용량은 딥시크 사용 50ml이다.")
     assert match_topics(sentences(text), TOPICS).spam
+
+
+def test_a_page_title_comes_from_the_feed_the_html_or_the_text_lines() -> None:
+    from bot.topics import page_title
+    assert page_title("<html><title>A &amp; B</title></html>", None, "Feed title") == "Feed title"
+    assert page_title("<html><head><title>A &amp; B</title></head></html>", None, None) == "A & B"
+    assert page_title(None, "Home > News\n\nThe headline\nBy someone\nBody", None) == "Home > News\nThe headline\nBy someone"
+
+
+def test_related_terms_in_a_title_point_at_a_topic_but_its_excludes_do_not() -> None:
+    from bot.config import load_settings
+    from bot.topics import related_topics
+    options = load_settings().topics
+    assert related_topics("Robots take over a tablet factory in Tianjin", options) == ("dark_factory",)
+    assert related_topics("Weekend weather: rain and wind", options) == ()

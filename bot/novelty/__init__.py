@@ -13,8 +13,9 @@ from __future__ import annotations
 from .decide import compare, decide, new_cluster_id
 from .encoder import Encoder, MultilingualEncoder, NoEncoder, encoder_named
 from .fingerprint import fingerprint, names_in
-from .keys import RECENT, keys
+from .keys import RECENT, figure_keys, keys
+from .story import continues_story
 from .options import NoveltyOptions
 
-__all__ = ["RECENT", "Encoder", "MultilingualEncoder", "NoEncoder", "NoveltyOptions", "compare", "decide", "encoder_named",
-           "fingerprint", "keys", "names_in", "new_cluster_id"]
+__all__ = ["RECENT", "Encoder", "continues_story", "MultilingualEncoder", "NoEncoder", "NoveltyOptions", "compare", "decide", "encoder_named",
+           "figure_keys", "fingerprint", "keys", "names_in", "new_cluster_id"]

@@ -30,14 +30,8 @@ def keys(fp: Fingerprint, options: NoveltyOptions, *, founder: bool = False) -> 
     (they meet with a probability that grows with the cosine); and, for a claim
     that founds a cluster, the topic's recent founders.
     """
-    out: list[RetrievalKey] = []
+    out = list(figure_keys(fp, options))
     strong = [f for f in fp.figures if f.strong]
-    for f in strong[:3]:
-        # What is counted is named in each language's own words (smartphones, 대, 台): a count meets
-        # any count of the same value, as same_count_unit decides.
-        unit = f.unit if f.kind != "count" or f.unit in MEASURES else ""
-        for value in (f.value, f.value * (1 - options.same_value), f.value * (1 + options.same_value)):
-            out.append(RetrievalKey(f"f|{f.kind}|{unit}|{value:.2g}", FANOUT))
     out += [RetrievalKey(f"d|{f.unit}|{f.value:g}", FANOUT) for f in fp.dates[:2]]
     out += [RetrievalKey(f"m|{f.kind}|{f.unit}|{c}", FANOUT)
             for f in strong for c in sorted(set(f.context) & set(fp.concepts))][:4]
@@ -54,6 +48,18 @@ def keys(fp: Fingerprint, options: NoveltyOptions, *, founder: bool = False) -> 
                 for band, bits in enumerate(_vector_bands(fp.vector, options.vector_bands, options.vector_bits))]
     unique = list({k.text[:200]: RetrievalKey(k.text[:200], k.fanout) for k in out}.values())
     return tuple(unique[:options.max_keys])
+
+
+def figure_keys(fp: Fingerprint, options: NoveltyOptions) -> tuple[RetrievalKey, ...]:
+    """The keys of a claim's first three figures, with the buckets just below and above each value."""
+    out: list[RetrievalKey] = []
+    for f in [f for f in fp.figures if f.strong][:3]:
+        # What is counted is named in each language's own words (smartphones, 대, 台): a count meets
+        # any count of the same value, as same_count_unit decides.
+        unit = f.unit if f.kind != "count" or f.unit in MEASURES else ""
+        for value in (f.value, f.value * (1 - options.same_value), f.value * (1 + options.same_value)):
+            out.append(RetrievalKey(f"f|{f.kind}|{unit}|{value:.2g}", FANOUT))
+    return tuple(out)
 
 
 @lru_cache(maxsize=32768)  # news vocabulary repeats: most words were hashed for an earlier claim

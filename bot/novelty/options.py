@@ -19,6 +19,7 @@ class NoveltyOptions:
     concepts_shared: int = 2         # ... and this many of them say what happened (block, download)
     similar: float = 0.72            # embedding cosine that alone makes a restatement
     similar_with_anchor: float = 0.5  # ... with a shared figure, actor or place and nothing that differs
+    story_restated: int = 2          # known figures a page must restate to continue the topic's story
     weak_floor: float = 0.35         # meaning under which shared ids or words never make a restatement
     new_actors: int = 3
     dates_add: bool = False              # actors a claim names beyond the other's that make it add a fact

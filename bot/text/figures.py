@@ -140,6 +140,24 @@ _EU_AMOUNT = re.compile(
     rf"(?:de\s+|d['’]|di\s+)?(?P<unit>{'|'.join(sorted(map(re.escape, _EU_CURRENCY), key=len, reverse=True))})(?![a-zа-я])",
     re.IGNORECASE,
 )
+# Areas in square metres: 81,000 m² = 8만1000㎡ = 81000平方米 = 81 000 mètres carrés = 872,000 square feet.
+_SPACED = r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)"  # 81 000: thousands grouped by a space, in areas and counts
+_AREA_UNIT = {"平方米": 1.0, "平米": 1.0, "平方公尺": 1.0, "㎡": 1.0, "m²": 1.0, "m2": 1.0, "제곱미터": 1.0, "square meter": 1.0,
+              "square metre": 1.0, "sq m": 1.0, "sqm": 1.0, "mètres carrés": 1.0, "metros cuadrados": 1.0,
+              "metros quadrados": 1.0, "metri quadrati": 1.0, "quadratmeter": 1.0, "квадратных метров": 1.0,
+              "square feet": 0.092903, "square foot": 0.092903, "sq ft": 0.092903, "平方英尺": 0.092903,
+              "제곱피트": 0.092903, "acre": 4046.86, "에이커": 4046.86, "英亩": 4046.86, "英畝": 4046.86,
+              "hectare": 1e4, "헥타르": 1e4, "公顷": 1e4, "公頃": 1e4, "평": 3.305785}
+_AREA = re.compile(
+    rf"(?P<num>{_SPACED}|{_NUM})\s*(?P<big>만|万|萬|thousand|million)?\s*(?P<rest>\d{{1,4}})?\s*-?\s*"
+    r"(?P<unit>" + "|".join(re.escape(u).replace(r"\ ", r"[\s-]") for u in sorted(_AREA_UNIT, key=len, reverse=True))
+    + r")(?:e?s)?(?![a-z])",
+    re.IGNORECASE,
+)
+# Counts in the Romance languages and German: "10 millions de smartphones", "2,5 milioni di auto".
+_EU_COUNT = re.compile(
+    rf"(?P<num>{_EU_NUM})\s*(?P<big>millions?|milliards?|millones|millón|milhões|milhão|milioni|milione|miliardi|"
+    r"Millionen|Milliarden)\s+(?:de\s+|d['’]|di\s+)?(?P<noun>[a-zà-ÿ][a-zà-ÿ\-]{2,})", re.IGNORECASE)
 # A decimal comma before %, or a percent word: 3.125% is English and stays with _PERCENT.
 _EU_PERCENT = re.compile(rf"(?P<num>\d+,\d{{1,2}})(?!\d)\s*(?:%|％)|(?P<num2>{_EU_NUM})\s*(?:Prozent|pour\s*cent|"
                          r"por\s*ciento|per\s*cento|por\s*cento|процент\w*)", re.IGNORECASE)
@@ -157,7 +175,7 @@ _EU_DURATION_UNIT = {"jahr": "year", "an": "year", "año": "year", "ann": "year"
 
 # Units of measure stay exact; a counter (개, 台, units) says only that things are counted, so it
 # meets any noun ("2,000 chips" = "2000개"), while two nouns must agree.
-MEASURES = frozenset({"MW", "GW", "nm", "tons", "%", "x", "rank", "points"})
+MEASURES = frozenset({"MW", "GW", "nm", "tons", "%", "x", "rank", "points", "m2"})
 CLASSIFIERS = frozenset({"items", "units", "sites", "cases", "kinds", "layers", "buildings", "ships", "lines", "models",
                          "vehicles"})
 
@@ -202,7 +220,7 @@ def _cognate(a: str, b: str) -> bool:
 
 def _eu_float(num: str) -> float:
     """1.000,5 / 1,000.5 / 5,6 / 1 000: the last separator followed by one or two digits is the decimal one."""
-    num = num.replace("\u00a0", "").replace(" ", "")
+    num = num.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     m = re.search(r"[.,](\d{1,2})$", num)
     whole, frac = (num[:m.start()], m.group(1)) if m else (num, "")
     whole = whole.replace(".", "").replace(",", "")
@@ -273,6 +291,13 @@ def figures(text: str) -> tuple[Figure, ...]:
         add(m, int(m.group("m")) * 100 + int(m.group("d")), "month-day", "date")
         add_year = float(m.group("y"))
         found.append(Figure(value=add_year, unit="year", kind="date", text=m.group("y")))
+    # Before model names are masked: m2 is a unit here, not a name.
+    for m in _AREA.finditer(folded):
+        big = {"만": 1e4, "万": 1e4, "萬": 1e4, "thousand": 1e3, "million": 1e6}.get((m.group("big") or "").lower(), 1)
+        unit = next(v for k, v in _AREA_UNIT.items() if re.fullmatch(re.escape(k).replace(r"\ ", r"[\s-]"),
+                                                                       m.group("unit"), re.IGNORECASE))
+        value = _eu_float(m.group("num")) * big + float(m.group("rest") or 0)
+        add(m, value * unit, "m2", "area")
     # Model names keep their place (contexts are read around positions) but lose their digits;
     # a figure's text is shown as written ("2,048 H800 GPUs").
     folded = _MODEL_NAME.sub(lambda m: m.group(0) if _UNIT_SUFFIX.search(m.group(0)) and m.group(0)[0].isdigit()
@@ -351,6 +376,11 @@ def figures(text: str) -> tuple[Figure, ...]:
         else:
             num = m.group("num").lower()
             add(m, _eu_float(num) if num[0].isdigit() else 1.0, unit, "count")
+    for m in _EU_COUNT.finditer(folded):
+        noun = m.group("noun").lower()
+        if noun not in _EU_CURRENCY and noun not in _CURRENCY:
+            add(m, _eu_float(m.group("num")) * _EU_BIG[m.group("big").lower()], _COUNTERS.get(noun) or singular(noun),
+                "count")
     for m in _NOUN_COUNT.finditer(folded):
         noun = _head_noun(m.group("noun"), m.group("more"))
         if not noun:

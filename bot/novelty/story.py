@@ -1,0 +1,32 @@
+"""Does a page that names no topic continue one of its stories? Pure: the page's claims (as if on
+the topic) and the stored claims found for them go in; why it does, or None, comes out.
+
+A story goes on without its keyword: the follow-up about "Xiaomi's smart factory in Changping"
+never says "dark factory" again. It is the same story when the page restates figures the topic
+already holds (81,000 m², 24억 위안). Shared names alone are not enough: Nvidia and Huawei are named
+in half of DeepSeek's claims and in every chip story besides (tried: it raised an alarm on the dev
+stream and found no story the figures miss).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..models import Fingerprint, KnownClaim
+from .decide import compare
+from .options import NoveltyOptions
+
+
+def continues_story(prints: Sequence[Fingerprint], candidates: Sequence[Sequence[tuple[KnownClaim, Fingerprint]]],
+                    options: NoveltyOptions) -> str | None:
+    restated: dict[str, str] = {}            # this page's figure -> "figure = the known claim's figure"
+    for fp, known in zip(prints, candidates, strict=True):
+        for k, other in known:
+            if k.topic != fp.topic:
+                continue
+            match = compare(fp, k, other, options, cheap=True)
+            if not match.conflicting:  # a changed figure beside a shared one is another measure
+                restated.update((pair.split(" = ")[0], pair) for pair in match.shared_figures)
+    if len(restated) >= options.story_restated:
+        return "restates known figures of the topic: " + "; ".join(list(restated.values())[:3])
+    return None
