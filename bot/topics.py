@@ -70,6 +70,7 @@ class TopicOptions:
     story_max_passages: int = 16  # paragraphs: a longer page is a list of stories or a feature; paragraphs decide
     story_max_passage: int = 15   # sentences: a longer run without paragraph breaks is left to the chains
     story_lead: int = 5           # sentences: a story whose lead names the topic is about it
+    story_dense: float = 0.6      # ... a longer page is one story when this share of its paragraphs is topical
     index: TermIndex = field(init=False, compare=False, repr=False)
     probe_pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
     latin_probes: tuple[str, ...] = field(init=False, compare=False, repr=False)
@@ -371,8 +372,9 @@ def _story(rule: TopicRule, sents: list[Sentence], scan: _Scan, mentions: list[_
     topic, except one holding an exclude term, which has changed subject (the TV
     series beside the data centre), and the rest of a paragraph after a turn such
     as "Meanwhile" or "한편" that does not name the topic itself. What is not a compact story keeps to the
-    paragraph rules: a page of many short summaries (a list of other stories), or
-    text that runs on without paragraph breaks (a flattened forum post).
+    paragraph rules: a page of many short summaries (a list of other stories, where
+    few paragraphs name the topic or a related term), or text that runs on without
+    paragraph breaks (a flattened forum post).
     """
     sectioned = any(s.section for s in sents)
     stories: dict[int, list[Sentence]] = {}
@@ -380,6 +382,7 @@ def _story(rule: TopicRule, sents: list[Sentence], scan: _Scan, mentions: list[_
         stories.setdefault(s.section if sectioned else 0, []).append(s)
     in_title = bool(title) and any(a.search(fold(title or "")) for a in rule.aliases)
     free = [m for m in mentions if not m.listed]
+    named_at = {m.sentence for m in free}
     out: dict[int, str] = {}
     for key, members in stories.items():
         passages: dict[tuple[int, int], list[int]] = {}
@@ -389,7 +392,10 @@ def _story(rule: TopicRule, sents: list[Sentence], scan: _Scan, mentions: list[_
                 turn = s.index  # "Meanwhile, …": the paragraph goes on about something else
             passages.setdefault((s.passage, turn if turn and sents[turn].passage == s.passage else 0),
                                 []).append(s.index)
-        if len(passages) > options.story_max_passages or \
+        topical = sum(1 for indices in passages.values() if any(i in scan.related or i in named_at for i in indices))
+        # A long page is a list of other stories, unless nearly every paragraph is about the topic
+        # (a post broken into short lines, each on the same model).
+        if (len(passages) > options.story_max_passages and topical < options.story_dense * len(passages)) or \
                 max(len(p) for p in passages.values()) > options.story_max_passage:
             continue
         order = {s.index: n for n, s in enumerate(members)}

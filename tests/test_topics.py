@@ -213,3 +213,19 @@ def test_related_terms_in_a_title_point_at_a_topic_but_its_excludes_do_not() -> 
     options = load_settings().topics
     assert related_topics("Robots take over a tablet factory in Tianjin", options) == ("dark_factory",)
     assert related_topics("Weekend weather: rain and wind", options) == ()
+
+
+def _on_topic_lines(text: str) -> set[str]:
+    sents = sentences(text)
+    return {sents[h.sentence].text for h in match_topics(sents, TOPICS).hits}
+
+
+def test_a_long_post_in_short_lines_on_one_model_is_one_story() -> None:
+    lines = ["딥시크의 새 모델 V9 정리"] + [f"V9 관련 메모 {i}: 추론 모델 성능이 좋아졌다" for i in range(18)] + \
+        ["V9 훈련비용 : 원화로 90억 정도"]
+    assert "V9 훈련비용 : 원화로 90억 정도" in _on_topic_lines("\n\n".join(lines))
+
+
+def test_a_long_list_of_other_stories_stays_a_list() -> None:
+    lines = ["딥시크가 새 추론 모델을 공개했다."] + [f"{i}번째 소식: 지역 축제에 관광객 {i}만 명이 몰렸다" for i in range(2, 21)]
+    assert _on_topic_lines("\n\n".join(lines)) == {"딥시크가 새 추론 모델을 공개했다."}
