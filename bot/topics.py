@@ -71,6 +71,7 @@ class TopicOptions:
     story_max_passage: int = 15   # sentences: a longer run without paragraph breaks is left to the chains
     story_lead: int = 5           # sentences: a story whose lead names the topic is about it
     story_dense: float = 0.6      # ... a longer page is one story when this share of its paragraphs is topical
+    story_dense_named: float = 0.2  # ... and this share names the topic
     index: TermIndex = field(init=False, compare=False, repr=False)
     probe_pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
     latin_probes: tuple[str, ...] = field(init=False, compare=False, repr=False)
@@ -151,7 +152,8 @@ def page_title(markup: str | None, text: str | None, title: str | None) -> str:
     or a text's first lines (a pasted text may open with a breadcrumb, then its headline)."""
     if title:
         return title
-    if markup and (m := _HTML_TITLE.search(markup[:20000])):
+    head = markup[:20000].split("<body", 1)[0] if markup else ""  # not an <svg><title> in the page
+    if m := _HTML_TITLE.search(head):
         return html.unescape(m.group(1))
     return "\n".join([line for line in (text or "")[:2000].splitlines() if line.strip()][:3])[:500]
 
@@ -393,9 +395,11 @@ def _story(rule: TopicRule, sents: list[Sentence], scan: _Scan, mentions: list[_
             passages.setdefault((s.passage, turn if turn and sents[turn].passage == s.passage else 0),
                                 []).append(s.index)
         topical = sum(1 for indices in passages.values() if any(i in scan.related or i in named_at for i in indices))
-        # A long page is a list of other stories, unless nearly every paragraph is about the topic
-        # (a post broken into short lines, each on the same model).
-        if (len(passages) > options.story_max_passages and topical < options.story_dense * len(passages)) or \
+        naming = sum(1 for indices in passages.values() if any(i in named_at for i in indices))
+        # A long page is a list of other stories, unless nearly every paragraph is about the topic and
+        # many name it (a post broken into short lines on one model; not twenty items that each say "factory").
+        dense = topical >= options.story_dense * len(passages) and naming >= options.story_dense_named * len(passages)
+        if (len(passages) > options.story_max_passages and not dense) or \
                 max(len(p) for p in passages.values()) > options.story_max_passage:
             continue
         order = {s.index: n for n, s in enumerate(members)}

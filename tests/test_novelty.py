@@ -194,7 +194,12 @@ def test_a_number_no_pattern_read_meets_a_count_of_the_same_value() -> None:
     first = "China's factories reached 512 robots per 10,000 workers, well above the world average of 203."
     again = "중국 공장의 자동화율은 근로자 1만 명당 512대로, 세계 평균 203대를 크게 넘었다."
     decision = decide(fp(again, "dark_factory"), [known(fp(first, "dark_factory"), first, "c5")], OPTIONS)
-    assert decision.status == "repeat" and "203대 = 203" in decision.why
+    assert decision.status == "repeat"
+
+
+def test_a_number_no_pattern_read_is_no_evidence_by_itself() -> None:
+    assert verdict("The Ostrava plant ranked 81 on the national index.", "The Ostrava plant hired 81 engineers.",
+                   "dark_factory") != "repeat"
 
 
 @pytest.mark.parametrize(("first", "second"), [
@@ -223,3 +228,13 @@ def test_a_story_continues_on_two_known_figures_not_on_one() -> None:
     assert "37亿元" in (continues_story(page, [stored], OPTIONS) or "")
     one = [fp("它耗资37亿元建成。", "dark_factory")]
     assert continues_story(one, [stored], OPTIONS) is None
+
+
+def test_common_figures_never_continue_a_story() -> None:
+    from bot.novelty import continues_story
+    a = "The Harlow plant runs at 100% automation and ranks No. 1 in the region."
+    b = "Harlow's robots assemble one tablet per second with 300 workers on site."
+    stored = [known(fp(a, "dark_factory"), a, "k1"), known(fp(b, "dark_factory"), b, "k2")]
+    strike = [fp("At the Ford plant 100% of members voted to strike; it is the No. 1 seller, making one truck per "
+                 "second with 300 workers.", "dark_factory")]
+    assert continues_story(strike, [stored], OPTIONS) is None

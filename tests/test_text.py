@@ -165,3 +165,20 @@ def test_counted_nouns_meet_their_cognates_across_latin_languages() -> None:
     from bot.text import same_count_unit
     assert same_count_unit("line", "línea") and same_count_unit("robot", "robô")
     assert not same_count_unit("line", "robot") and not same_count_unit("MW", "megawatt")
+    assert not same_count_unit("per second", "per minute") and not same_count_unit("engine", "engineer")
+    assert not same_count_unit("smartwatch", "smartphone")
+
+
+@pytest.mark.parametrize("text", ["3평가 결과", "10평균 점수", "5평화 협정", "an M2 chip in 5 M2 units"])
+def test_area_units_need_a_word_end(text: str) -> None:
+    assert not [f for f in figures(text) if f.kind == "area"], figures(text)
+
+
+def test_spaced_thousands_are_read_once_and_fast_to_reject() -> None:
+    assert [(f.value, f.unit) for f in figures("1 000 000 people")] == [(1e6, "people")]
+    assert not [f for f in figures(" ".join(["000"] * 3000)) if f.kind != "number"]
+
+
+@pytest.mark.parametrize("text", ["10 million the week before", "2 million were sold", "百家争鸣", "十元店"])
+def test_no_count_from_english_millions_or_chinese_idioms(text: str) -> None:
+    assert not [f for f in figures(text) if f.kind == "count"], figures(text)

@@ -204,6 +204,7 @@ def test_a_page_title_comes_from_the_feed_the_html_or_the_text_lines() -> None:
     from bot.topics import page_title
     assert page_title("<html><title>A &amp; B</title></html>", None, "Feed title") == "Feed title"
     assert page_title("<html><head><title>A &amp; B</title></head></html>", None, None) == "A & B"
+    assert page_title("<html><body><svg><title>Logo</title></svg></body></html>", "", None) == ""
     assert page_title(None, "Home > News\n\nThe headline\nBy someone\nBody", None) == "Home > News\nThe headline\nBy someone"
 
 
@@ -221,11 +222,16 @@ def _on_topic_lines(text: str) -> set[str]:
 
 
 def test_a_long_post_in_short_lines_on_one_model_is_one_story() -> None:
-    lines = ["딥시크의 새 모델 V9 정리"] + [f"V9 관련 메모 {i}: 추론 모델 성능이 좋아졌다" for i in range(18)] + \
-        ["V9 훈련비용 : 원화로 90억 정도"]
+    lines = ["딥시크의 새 모델 V9 정리"] + [f"{'딥시크의 ' if i % 4 == 0 else ''}V9 관련 메모 {i}: 추론 모델 성능이 좋아졌다"
+                                     for i in range(18)] + ["V9 훈련비용 : 원화로 90억 정도"]
     assert "V9 훈련비용 : 원화로 90억 정도" in _on_topic_lines("\n\n".join(lines))
 
 
 def test_a_long_list_of_other_stories_stays_a_list() -> None:
     lines = ["딥시크가 새 추론 모델을 공개했다."] + [f"{i}번째 소식: 지역 축제에 관광객 {i}만 명이 몰렸다" for i in range(2, 21)]
+    assert _on_topic_lines("\n\n".join(lines)) == {"딥시크가 새 추론 모델을 공개했다."}
+
+
+def test_a_long_list_whose_items_each_carry_a_related_term_stays_a_list() -> None:
+    lines = ["딥시크가 새 추론 모델을 공개했다."] + [f"{i}번째 소식: 한 공장이 로봇 생산을 {i}% 늘렸다" for i in range(2, 22)]
     assert _on_topic_lines("\n\n".join(lines)) == {"딥시크가 새 추론 모델을 공개했다."}

@@ -83,11 +83,15 @@ def compare(a: Fingerprint, known: KnownClaim, b: Fingerprint, options: NoveltyO
     shared: list[str] = []
     matched_a: set[int] = set()
     matched_b: set[int] = set()
+    loose_a: set[int] = set()
     for i, f in enumerate(a.figures):
         for j, g in enumerate(b.figures):
-            # A number no pattern read ("a global average of 141") is the same as 141대 where it is the same value.
-            loose = "number" in (f.kind, g.kind) and "date" not in (f.kind, g.kind)
-            if (loose or _comparable(f, g, concepts)) and _same(f, g, options):
+            # A number no pattern read ("a global average of 141") may be 141대: the same value never
+            # differs, but it is no evidence and states nothing ("ranked 81" is not "81 hires").
+            if "number" in (f.kind, g.kind) and "date" not in (f.kind, g.kind) and _same(f, g, options):
+                loose_a.add(i)
+                matched_b.add(j)
+            elif _comparable(f, g, concepts) and _same(f, g, options):
                 matched_a.add(i)
                 matched_b.add(j)
                 if f.strong:
@@ -98,7 +102,7 @@ def compare(a: Fingerprint, known: KnownClaim, b: Fingerprint, options: NoveltyO
     conflicting: list[str] = []
     for i, f in enumerate(a.figures):
         # Durations and bare numbers say too little alone ("1일(현지시간)" is when it was reported).
-        if i in matched_a or f.kind in ("duration", "number"):
+        if i in matched_a or i in loose_a or f.kind in ("duration", "number"):
             continue
         for j, g in enumerate(b.figures):
             if j in matched_b or not _comparable(f, g, concepts):
@@ -182,6 +186,13 @@ def compare(a: Fingerprint, known: KnownClaim, b: Fingerprint, options: NoveltyO
     score = 2.0 * len(shared) + words + 0.5 * len(entities) + (similarity or 0.0)
     return Match(known, tuple(shared), entities, tuple(differs), tuple(conflicting), words, similarity, repeat,
                  related, score)
+
+
+def states(fp: Fingerprint, f: Figure, options: NoveltyOptions) -> Figure | None:
+    """The figure of ``fp`` that states ``f`` (the same kind and unit, or counts of things that agree,
+    at the same value), if any."""
+    return next((g for g in fp.figures if g.kind == f.kind and _same(f, g, options)
+                 and (g.unit == f.unit or f.kind == "count" and same_count_unit(f.unit, g.unit))), None)
 
 
 def _shape(code: str) -> str:

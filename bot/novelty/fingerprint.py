@@ -59,15 +59,24 @@ def fingerprint(claim: Claim, options: NoveltyOptions, vector: bytes = b"") -> F
 
 # Codes that mix letters and digits name a model or part (H800, R1, Ascend 910C, GPT-4o); a number
 # with its unit (10GW, 7nm, $10B, 64K) is a figure, read elsewhere.
-_CODE = re.compile(r"(?<![\w.])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*(?![\w])")
+# A code may end before a Korean particle (V3.1을, H800으로); a year inside it makes it a date or a
+# disease (Q1-2025, COVID-19), not a model.
+_CODE = re.compile(r"(?<![A-Za-z0-9.])(?=[A-Za-z0-9.-]*\d)(?=[A-Za-z0-9.-]*[A-Za-z])[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*"
+                   r"(?![A-Za-z0-9])")
+_YEAR_IN_CODE = re.compile(r"(?:^|\D)(?:19|20)\d\d(?:\D|$)|^covid", re.IGNORECASE)
 _UNIT_ONLY = re.compile(r"\d+(?:[.,]\d+)?(?:k|m|b|bn|t|tn|gw|mw|kw|gwh|nm|mm|cm|km|kg|gb|tb|mb|g|x|s|st|nd|rd|th|pm|am)",
                         re.IGNORECASE)
 
 
 def versions_in(text: str) -> tuple[str, ...]:
     """Model and part codes, case-folded, once each."""
-    return tuple(dict.fromkeys(m.group(0).casefold() for m in _CODE.finditer(text)
-                               if not _UNIT_ONLY.fullmatch(m.group(0)) and any(c.isalpha() for c in m.group(0))))
+    codes = (m.group(0) for m in _CODE.finditer(text))
+    return tuple(dict.fromkeys(_singular_code(c.casefold()) for c in codes
+                               if not _UNIT_ONLY.fullmatch(c) and not _YEAR_IN_CODE.search(c)))
+
+
+def _singular_code(code: str) -> str:
+    return code[:-1] if code.endswith("s") and code[-2:-1].isdigit() else code  # 400,000 GB200s
 
 
 def _window(text: str, figure: str) -> str:

@@ -11,6 +11,9 @@ from ..models import Figure
 from .tokens import content_tokens
 
 _NUM = r"(?<![\d])\d+(?:[,，]\d{3})*(?:\.\d+)?"  # never starts inside a run of digits: linear on long runs
+# 81 000: thousands grouped by a space. Never starting inside such a run, and at most five groups,
+# so a page of "000 000 000 …" costs linear time.
+_SPACED = r"(?<![\d\u00a0\u202f])(?<!\d )\d{1,3}(?:[ \u00a0\u202f]\d{3}){1,5}(?![\d\u00a0\u202f])(?! \d)"
 _KO_BIG = {"만": 1e4, "억": 1e8, "조": 1e12, "경": 1e16}
 _ZH_BIG = {"万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8, "万亿": 1e12, "兆": 1e12}
 _EN_BIG = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9,
@@ -64,7 +67,7 @@ _DURATION = re.compile(rf"(?P<num>{_NUM})\s*(?P<u>년|개월|주|일|시간|year
 # A Korean counter ends the word or takes a particle: 1000만대를, 8동 규모. "V3 대비" and "R1 개발" are not counts.
 _KO_COUNTER_END = r"(?=$|[^\uac00-\ud7a3]|[를을가이의에로와과는은도씩당째나만까])"
 _COUNT = re.compile(
-    rf"(?<![A-Za-z\-])(?P<num>{_NUM})\s*(?P<big>[만억천]|万|萬|亿|億)?\s*(?P<unit>개국|개사|가지|명|개|대|곳|건|종|층|동|점|척|톤|"
+    rf"(?<![A-Za-z\-])(?P<num>{_SPACED}|{_NUM})\s*(?P<big>[만억천]|万|萬|亿|億)?(?:\s*|-)(?P<unit>개국|개사|가지|명|개|대|곳|건|종|층|동|점|척|톤|"
     r"메가와트|기가와트|나노|人|名|台|个|家|部|座|条|款|辆|颗|吨|兆瓦|社|件|か所|カ所"
     r"|people|workers|employees|units|robots|tons|mw|gw|nm|gigawatts?|megawatts?|吉瓦|"
     + "|".join(_EU_COUNTERS) + r")(?![a-zа-я])" + _KO_COUNTER_END,
@@ -72,7 +75,7 @@ _COUNT = re.compile(
 )
 # Counts written with their noun: "10 million phones", "2,048 chips", "64K tokens", "11 líneas".
 _NOUN_COUNT = re.compile(
-    rf"(?<![\w.$€£¥₩\-])(?P<num>{_NUM})\s*(?P<big>thousand|million|billion|trillion|[kmb](?![a-z]))?\s*"
+    rf"(?<![\w.$€£¥₩\-])(?P<num>{_SPACED}|{_NUM})\s*(?P<big>thousand|million|billion|trillion|[kmb](?![a-z]))?\s*"
     r"(?P<noun>[a-zà-ÿа-я][a-zà-ÿа-я\-]{2,}|[A-Z][\w\-#]+)(?![\w#])(?P<more>(?:\s+[^\W\d_][\w\-#]*){0,2})",
     re.IGNORECASE,
 )
@@ -141,23 +144,25 @@ _EU_AMOUNT = re.compile(
     re.IGNORECASE,
 )
 # Areas in square metres: 81,000 m² = 8만1000㎡ = 81000平方米 = 81 000 mètres carrés = 872,000 square feet.
-_SPACED = r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)"  # 81 000: thousands grouped by a space, in areas and counts
 _AREA_UNIT = {"平方米": 1.0, "平米": 1.0, "平方公尺": 1.0, "㎡": 1.0, "m²": 1.0, "m2": 1.0, "제곱미터": 1.0, "square meter": 1.0,
               "square metre": 1.0, "sq m": 1.0, "sqm": 1.0, "mètres carrés": 1.0, "metros cuadrados": 1.0,
               "metros quadrados": 1.0, "metri quadrati": 1.0, "quadratmeter": 1.0, "квадратных метров": 1.0,
               "square feet": 0.092903, "square foot": 0.092903, "sq ft": 0.092903, "平方英尺": 0.092903,
               "제곱피트": 0.092903, "acre": 4046.86, "에이커": 4046.86, "英亩": 4046.86, "英畝": 4046.86,
               "hectare": 1e4, "헥타르": 1e4, "公顷": 1e4, "公頃": 1e4, "평": 3.305785}
+# An M2 is a chip, and 평 begins 평균, 평가, 평화: m2 in lower case, 평 as a word or before a particle.
+_AREA_FORMS = {"m2": "(?-i:m2)", "평": "평(?:(?![가-힣])|(?=[을를의에은는도로와과만]))"}
 _AREA = re.compile(
     rf"(?P<num>{_SPACED}|{_NUM})\s*(?P<big>만|万|萬|thousand|million)?\s*(?P<rest>\d{{1,4}})?\s*-?\s*"
-    r"(?P<unit>" + "|".join(re.escape(u).replace(r"\ ", r"[\s-]") for u in sorted(_AREA_UNIT, key=len, reverse=True))
+    r"(?P<unit>" + "|".join(_AREA_FORMS.get(u, re.escape(u).replace(r"\ ", r"[\s-]"))
+                            for u in sorted(_AREA_UNIT, key=len, reverse=True))
     + r")(?:e?s)?(?![a-z])",
     re.IGNORECASE,
 )
 # Counts in the Romance languages and German: "10 millions de smartphones", "2,5 milioni di auto".
 _EU_COUNT = re.compile(
     rf"(?P<num>{_EU_NUM})\s*(?P<big>millions?|milliards?|millones|millón|milhões|milhão|milioni|milione|miliardi|"
-    r"Millionen|Milliarden)\s+(?:de\s+|d['’]|di\s+)?(?P<noun>[a-zà-ÿ][a-zà-ÿ\-]{2,})", re.IGNORECASE)
+    r"Millionen|Milliarden)\s+(?:de\s+|d['’]|di\s+)(?P<noun>[a-zà-ÿ][a-zà-ÿ\-]{2,})", re.IGNORECASE)
 # A decimal comma before %, or a percent word: 3.125% is English and stays with _PERCENT.
 _EU_PERCENT = re.compile(rf"(?P<num>\d+,\d{{1,2}})(?!\d)\s*(?:%|％)|(?P<num2>{_EU_NUM})\s*(?:Prozent|pour\s*cent|"
                          r"por\s*ciento|per\s*cento|por\s*cento|процент\w*)", re.IGNORECASE)
@@ -214,8 +219,10 @@ def same_count_unit(a: str, b: str) -> bool:
 
 def _cognate(a: str, b: str) -> bool:
     """line = línea = linea, robot = robô, smartphone = smartphones: one stem across the Latin-script languages."""
-    fa, fb = (unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in (a, b))
-    return len(fa) >= 4 and len(fb) >= 4 and fa[:4] == fb[:4]
+    if a.startswith("per ") or b.startswith("per "):
+        return False  # a phone per second is not a phone per minute
+    fa, fb = sorted((unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in (a, b)), key=len)
+    return len(fa) >= 4 and len(fb) - len(fa) <= 1 and fb.startswith(fa)
 
 
 def _eu_float(num: str) -> float:
@@ -236,8 +243,12 @@ _WORD_NUMBER = re.compile(r"(?<![a-z])(?<!half )(" + "|".join(sorted(_WORD_NUMBE
 # Chinese numerals before a counter or a currency: 百万台 = 100万台, 两千家 = 2000家, 十亿元 = 10亿元.
 _HAN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _HAN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_HAN_NUMBER = re.compile(r"(?<![零一二两兩三四五六七八九十百千万萬亿億第])([零一二两兩三四五六七八九十百千]*[十百千][零一二两兩三四五六七八九]?)"
-                         r"(?=[万萬亿億]?\s*(?:台|个|個|家|部|座|条|條|款|辆|輛|颗|顆|吨|噸|人|名|元|美元|亿|億|万|萬|平方米|公里))")
+# A lone 百 or 千 before a counter is mostly an idiom (百家争鸣, 千人一面, 十元店): two numeral characters,
+# or 万/亿 after them, make a figure.
+_HAN_COUNTER = r"(?:台|个|個|家|部|座|条|條|款|辆|輛|颗|顆|吨|噸|人|名|元|美元|平方米|公里)"
+_HAN_NUMBER = re.compile(r"(?<![零一二两兩三四五六七八九十百千万萬亿億第])"
+                         r"([零一二两兩三四五六七八九十百千]*[十百千][零一二两兩三四五六七八九]?)"
+                         rf"(?:(?<=[零一二两兩三四五六七八九十百千]{{2}})(?=\s*{_HAN_COUNTER})|(?=[万萬亿億]\s*{_HAN_COUNTER}?))")
 
 
 def _han_number(text: str) -> str:
@@ -252,7 +263,7 @@ def _han_number(text: str) -> str:
 
 
 def _to_float(num: str) -> float:
-    return float(num.replace(",", "").replace("，", ""))
+    return float(re.sub(r"[,，\s\u00a0\u202f]", "", num))
 
 
 def parse_korean_amount(amount: str) -> float | None:

@@ -9,7 +9,6 @@ Create Date: 2026-11-29
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
 
 from bot.text.figures import MEASURES
@@ -19,24 +18,24 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-_KEYS = sa.table("claim_keys", sa.column("claim_id"), sa.column("key"), sa.column("topic"),
-                 sa.column("created_at"))
-
-
 def upgrade() -> None:
     bind = op.get_bind()
-    rows = bind.execute(sa.select(_KEYS).where(_KEYS.c.key.like("f|count|%"))).all()
-    have = {(r.claim_id, r.key) for r in rows}
-    added: dict[tuple[int, str], dict[str, object]] = {}
-    for r in rows:
-        _, _, unit, value = r.key.split("|", 3)
-        new = f"f|count||{value}"
-        if unit and unit not in MEASURES and (r.claim_id, new) not in have:
-            added[(r.claim_id, new)] = {"claim_id": r.claim_id, "key": new, "topic": r.topic,
-                                        "created_at": r.created_at}
-    if added:
-        bind.execute(_KEYS.insert(), list(added.values()))
+    # The unit and the value of f|count|UNIT|VALUE, split in SQL: the table may hold millions of keys.
+    if bind.dialect.name == "postgresql":
+        unit, value, insert, tail = ("split_part(key, '|', 3)", "split_part(key, '|', 4)", "INSERT INTO",
+                                     " ON CONFLICT DO NOTHING")
+    else:
+        rest = "substr(key, 9)"
+        unit = f"substr({rest}, 1, instr({rest}, '|') - 1)"
+        value = f"substr({rest}, instr({rest}, '|') + 1)"
+        insert, tail = "INSERT OR IGNORE INTO", ""
+    measures = ", ".join(f"'{m}'" for m in sorted(MEASURES))
+    op.execute(
+        f"{insert} claim_keys (claim_id, key, topic, created_at)"
+        f" SELECT claim_id, 'f|count||' || {value}, topic, created_at FROM claim_keys"
+        f" WHERE key LIKE 'f|count|%' AND key NOT LIKE 'f|count||%' AND {unit} NOT IN ({measures}){tail}")
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM claim_keys WHERE key LIKE 'f|count||%'")
+    # The unit-free keys stay: older code never looks them up, and claims stored since have no others.
+    pass
