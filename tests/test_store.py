@@ -114,7 +114,9 @@ def test_retention_forgets_old_clusters(db_url: str) -> None:
     store.close()
 
 
-def test_claims_stored_before_fingerprints_are_still_found_after_the_upgrade(db_url: str) -> None:
+def _stored_at_revision(db_url: str, revision: str, cluster: str, text: str, entities: str,
+                        claim_keys: tuple[str, ...]) -> None:
+    """A database migrated to ``revision`` holding one claim with the keys that revision wrote."""
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import create_engine
@@ -126,20 +128,24 @@ def test_claims_stored_before_fingerprints_are_still_found_after_the_upgrade(db_
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0003")
+        command.upgrade(cfg, revision)
         conn.exec_driver_sql("INSERT INTO articles (id, url, canonical_url, fetched_at, topics, spam, text_chars) VALUES "
                              "(1, 'https://a.example/1', 'https://a.example/1', '2025-02-07 08:00:00', '[]', false, 0)")
         conn.exec_driver_sql("INSERT INTO clusters (id, topic, created_at, last_seen_at) VALUES "
-                             "('old-1', 'stargate', '2025-02-07 08:00:00', '2025-02-07 08:00:00')")
+                             f"('{cluster}', 'stargate', '2025-02-07 08:00:00', '2025-02-07 08:00:00')")
         conn.exec_driver_sql(
             "INSERT INTO claims (id, article_id, cluster_id, topic, text, text_key, status, conflicts_with, why, score,"
-            " figures, entities, tokens, created_at, suppressed) VALUES (1, 1, 'old-1', 'stargate', "
-            "'OpenAI will invest $500 billion in Stargate.', 'k', 'new', '[]', '', 3.0, '[]', '[\"openai\"]', '[]',"
-            " '2025-02-07 08:00:00', false)")
-        for key in ("f:money:USD:5e+11", "m:money:USD:~invest", "e:openai", "e:@us", "b0:invest"):
+            f" figures, entities, tokens, created_at, suppressed) VALUES (1, 1, '{cluster}', 'stargate', '{text}',"
+            f" 'k', 'new', '[]', '', 3.0, '[]', '{entities}', '[]', '2025-02-07 08:00:00', false)")
+        for key in claim_keys:
             conn.exec_driver_sql(f"INSERT INTO claim_keys (claim_id, key, topic, created_at) VALUES "
                                  f"(1, '{key}', 'stargate', '2025-02-07 08:00:00')")
     engine.dispose()
+
+
+def test_claims_stored_before_fingerprints_are_still_found_after_the_upgrade(db_url: str) -> None:
+    _stored_at_revision(db_url, "0003", "old-1", "OpenAI will invest $500 billion in Stargate.", '["openai"]',
+                        ("f:money:USD:5e+11", "m:money:USD:~invest", "e:openai", "e:@us", "b0:invest"))
     store = Store.open(db_url)  # migrates to the head
     c = claim()
     with store.transaction() as repo:
@@ -149,32 +155,10 @@ def test_claims_stored_before_fingerprints_are_still_found_after_the_upgrade(db_
 
 
 def test_count_keys_stored_with_their_noun_are_found_by_value_after_the_upgrade(db_url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import create_engine
-
-    from bot.store import MIGRATIONS
     from bot.text import figures
 
-    engine = create_engine(db_url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0005")
-        conn.exec_driver_sql("INSERT INTO articles (id, url, canonical_url, fetched_at, topics, spam, text_chars) VALUES "
-                             "(1, 'https://a.example/1', 'https://a.example/1', '2025-02-07 08:00:00', '[]', false, 0)")
-        conn.exec_driver_sql("INSERT INTO clusters (id, topic, created_at, last_seen_at) VALUES "
-                             "('old-2', 'stargate', '2025-02-07 08:00:00', '2025-02-07 08:00:00')")
-        conn.exec_driver_sql(
-            "INSERT INTO claims (id, article_id, cluster_id, topic, text, text_key, status, conflicts_with, why, score,"
-            " figures, entities, tokens, created_at, suppressed) VALUES (1, 1, 'old-2', 'stargate', "
-            "'The plant will make 10 million smartphones.', 'k', 'new', '[]', '', 3.0, '[]', '[]', '[]',"
-            " '2025-02-07 08:00:00', false)")
-        for key in ("f|count|smartphone|1e+07", "f|count|MW|1e+07"):
-            conn.exec_driver_sql(f"INSERT INTO claim_keys (claim_id, key, topic, created_at) VALUES "
-                                 f"(1, '{key}', 'stargate', '2025-02-07 08:00:00')")
-    engine.dispose()
+    _stored_at_revision(db_url, "0005", "old-2", "The plant will make 10 million smartphones.", "[]",
+                        ("f|count|smartphone|1e+07", "f|count|MW|1e+07"))
     store = Store.open(db_url)  # migrates to the head
     text = "이 공장은 연간 1000만대를 생산한다."
     korean = Claim(topic="stargate", text=text, sentence=0, score=3.0, figures=figures(text))
