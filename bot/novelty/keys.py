@@ -49,7 +49,9 @@ def keys(fp: Fingerprint, options: NoveltyOptions, *, founder: bool = False) -> 
     if fp.vector:
         out += [RetrievalKey(f"v{band}|{bits}", BAND_FANOUT)
                 for band, bits in enumerate(_vector_bands(fp.vector, options.vector_bands, options.vector_bits))]
-    unique = list({k.text[:200]: RetrievalKey(k.text[:200], k.fanout) for k in out}.values())
+    # Keys are cut to the store's 200 characters; the few longer ones are rebuilt, the rest kept as they are.
+    unique = list({k.text[:200]: k if len(k.text) <= 200 else RetrievalKey(k.text[:200], k.fanout)
+                   for k in out}.values())
     return tuple(unique[:options.max_keys])
 
 
