@@ -177,6 +177,23 @@ _KNOWN = (select(t.claims.c.id, t.claims.c.cluster_id, t.claims.c.topic, t.claim
           .where(t.claims.c.id.in_(bindparam("ids", expanding=True))))
 
 
+@lru_cache(maxsize=64)
+def _insert_ignore(dialect: str, table: str, conflict: tuple[str, ...],  # type: ignore[no-untyped-def]
+                   returning: bool):
+    """INSERT … ON CONFLICT DO NOTHING for ``dialect``, built once per table."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(t.metadata.tables[table]).on_conflict_do_nothing(index_elements=list(conflict))
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(t.metadata.tables[table]).on_conflict_do_nothing(index_elements=list(conflict))
+    else:
+        raise StoreError(dialect, "unsupported database", "use SQLite or PostgreSQL")
+    return stmt.returning(t.metadata.tables[table].c.id) if returning else stmt
+
+
 class Repository(ClaimHistory):
     """One transaction's view of the store. Every method says what it means."""
 
@@ -193,29 +210,21 @@ class Repository(ClaimHistory):
         concurrent insert of the same article is ignored, not an error.
         """
         canonical_url = canonical_url[:2000]
-        new_id = self.conn.execute(self._insert_ignore(t.articles, ["canonical_url"]).values(
+        new_id = self.conn.execute(self._insert_ignore(t.articles, ["canonical_url"], returning=True), dict(
             url=article.url[:2000], canonical_url=canonical_url, feed_id=feed_id, title=article.title,
             outlet=_cut(article.outlet, 300), author=_cut(article.author, 300), published_at=article.published,
             fetched_at=now,
             topics=list(topics), spam=spam, spam_reason=spam_reason, text_chars=len(article.text),
-        ).returning(t.articles.c.id)).scalar()
+        )).scalar()
         if new_id is not None:
             return new_id, True
         existing = self.conn.execute(select(t.articles.c.id).where(t.articles.c.canonical_url == canonical_url))
         return existing.scalar_one(), False
 
-    def _insert_ignore(self, table, conflict: list[str]):  # type: ignore[no-untyped-def]
-        """INSERT … ON CONFLICT DO NOTHING in the connection's dialect."""
-        dialect = self.conn.dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            return pg_insert(table).on_conflict_do_nothing(index_elements=conflict)
-        if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            return sqlite_insert(table).on_conflict_do_nothing(index_elements=conflict)
-        raise StoreError(dialect, "unsupported database", "use SQLite or PostgreSQL")
+    def _insert_ignore(self, table, conflict: list[str], *, returning: bool = False):  # type: ignore[no-untyped-def]
+        """INSERT … ON CONFLICT DO NOTHING in the connection's dialect (with RETURNING id), built once:
+        every document inserts with these, and a statement built per call is traversed for its cache key."""
+        return _insert_ignore(self.conn.dialect.name, table.name, tuple(conflict), returning)
 
     def seen_entries(self, feed_id: int, guids: Sequence[str]) -> set[str]:
         """Which of a feed's entries were handled before (stored, or failed for good)."""
