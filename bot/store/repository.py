@@ -7,7 +7,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -75,8 +75,12 @@ def text_key(text: str) -> str:
     return hashlib.sha1(re.sub(r"\s+", "", text).encode()).hexdigest()
 
 
+_FIGURE_FIELDS = tuple(f.name for f in fields(Figure))
+
+
 def _figures_to_json(figs: Sequence[Figure]) -> list[dict[str, object]]:
-    return [asdict(f) for f in figs]
+    # Field by field: asdict() deep-copies, 7 µs a figure, and every claim stores its figures twice.
+    return [{name: getattr(f, name) for name in _FIGURE_FIELDS} for f in figs]
 
 
 @lru_cache(maxsize=8192)
