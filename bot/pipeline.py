@@ -127,8 +127,10 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
             repo.serialize_topic(topic)
     prints = [fingerprint(claim, ctx.novelty) for claim in claims]
     looked = [keys(fp, ctx.novelty) for fp in prints]
+    # A claim's own keys (with the recent founders'), computed once per fingerprint: both passes use them.
+    lookups = [keys(fp, ctx.novelty, founder=True) for fp in prints]
     stored = repo.similar_claims_many([(c.topic, k) for c, k in zip(claims, looked, strict=True)], since)
-    decided = _decide_in_order(claims, prints, stored, article, ctx, cheap=True)
+    decided = _decide_in_order(claims, prints, lookups, stored, article, ctx, cheap=True)
     # Meaning is the costly signal: claims the figures and words already fold skip the encoder; the
     # rest are embedded in one batch, meet their neighbours in meaning, and are decided again in full.
     fresh = [i for i, (_, d, _, _) in enumerate(decided) if d.status == "new"]
@@ -136,15 +138,15 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
     if any(vectors):
         for i, vector in zip(fresh, vectors, strict=True):
             prints[i] = replace(prints[i], vector=vector)
+            lookups[i] = keys(prints[i], ctx.novelty, founder=True)
         # Only the keys the embedding adds are looked up again (its bands, and the topic's recent founders).
         more = repo.similar_claims_many(
-            [(claims[i].topic, [k for k in keys(prints[i], ctx.novelty, founder=True) if k not in looked[i]])
-             for i in fresh], since)
+            [(claims[i].topic, [k for k in lookups[i] if k not in looked[i]]) for i in fresh], since)
         for i, extra in zip(fresh, more, strict=True):
             seen = {k.claim_id for k in stored[i]}
             stored[i] = stored[i] + [k for k in extra if k.claim_id not in seen]
     if fresh:  # the claims before the first one left new stand as decided
-        decided = _decide_in_order(claims, prints, stored, article, ctx, settled=decided[:fresh[0]])
+        decided = _decide_in_order(claims, prints, lookups, stored, article, ctx, settled=decided[:fresh[0]])
     outcomes = [ClaimOutcome(claim, decision) for claim, decision, _, _ in decided]
     if is_new and decided:
         repo.save_claims(article_id, decided, url=article.url, outlet=article.outlet, now=now, suppressed=seed)
@@ -171,12 +173,13 @@ def _continued_story(sents: list[Sentence], related: Sequence[str], repo: Reposi
     return None
 
 
-def _decide_in_order(claims: list[Claim], prints: list[Fingerprint], stored: list[list[KnownClaim]], article: Article,
-                     ctx: Context, *, cheap: bool = False,
+def _decide_in_order(claims: list[Claim], prints: list[Fingerprint], lookups: list[tuple[RetrievalKey, ...]],
+                     stored: list[list[KnownClaim]], article: Article, ctx: Context, *, cheap: bool = False,
                      settled: Sequence[tuple[Claim, Decision, Fingerprint, tuple[RetrievalKey, ...]]] = ()
                      ) -> list[tuple[Claim, Decision, Fingerprint, tuple[RetrievalKey, ...]]]:
     """Each claim against its stored candidates and the article's own earlier claims, in order.
-    ``settled``: decisions of the first claims that stand as they are (a second pass starts after them)."""
+    ``lookups``: each claim's keys with the recent founders'; ``settled``: decisions of the first
+    claims that stand as they are (a second pass starts after them)."""
     decided: list[tuple[Claim, Decision, Fingerprint, tuple[RetrievalKey, ...]]] = []
     # This article's own earlier claims count too (a sentence restated further down is a repeat),
     # found by key like stored ones: a page of a thousand claims is not a million comparisons.
@@ -185,9 +188,10 @@ def _decide_in_order(claims: list[Claim], prints: list[Fingerprint], stored: lis
         for k in saved:
             own.setdefault((claim.topic, k.text), []).append(len(decided))
         decided.append((claim, decision, fp, saved))
-    for claim, fp, candidates in zip(claims[len(settled):], prints[len(settled):], stored[len(settled):], strict=True):
+    start = len(settled)
+    for claim, fp, lookup, candidates in zip(claims[start:], prints[start:], lookups[start:], stored[start:],
+                                             strict=True):
         known = [(k, k.fingerprint or _refingerprint(k, ctx)) for k in candidates]
-        lookup = keys(fp, ctx.novelty, founder=True)
         # Not by the recent-founders key: every claim of the page shares it.
         earlier = sorted({i for k in lookup if k.text != RECENT for i in own.get((claim.topic, k.text), ())})
         known += [(as_known(decided[i][0], decided[i][1], article.url, article.outlet), decided[i][2])

@@ -40,13 +40,16 @@ def keys(fp: Fingerprint, options: NoveltyOptions, *, founder: bool = False) -> 
     if founder:
         out.append(RetrievalKey(RECENT, RECENT_FANOUT))
     if fp.words:
+        hashes = [_band_hashes(t, options.token_bands) for t in fp.words]
         for band in range(options.token_bands):
-            best = min(fp.words, key=lambda t: _band_hash(band, t))
-            out.append(RetrievalKey(f"w{band}|{best}", BAND_FANOUT))
+            best = min(range(len(hashes)), key=lambda i: hashes[i][band])  # the first word of least hash
+            out.append(RetrievalKey(f"w{band}|{fp.words[best]}", BAND_FANOUT))
     if fp.vector:
         out += [RetrievalKey(f"v{band}|{bits}", BAND_FANOUT)
                 for band, bits in enumerate(_vector_bands(fp.vector, options.vector_bands, options.vector_bits))]
-    unique = list({k.text[:200]: RetrievalKey(k.text[:200], k.fanout) for k in out}.values())
+    # Keys are cut to the store's 200 characters; the few longer ones are rebuilt, the rest kept as they are.
+    unique = list({k.text[:200]: k if len(k.text) <= 200 else RetrievalKey(k.text[:200], k.fanout)
+                   for k in out}.values())
     return tuple(unique[:options.max_keys])
 
 
@@ -62,9 +65,10 @@ def figure_keys(fp: Fingerprint, options: NoveltyOptions) -> tuple[RetrievalKey,
     return tuple(out)
 
 
-@lru_cache(maxsize=32768)  # news vocabulary repeats: most words were hashed for an earlier claim
-def _band_hash(band: int, token: str) -> bytes:
-    return hashlib.blake2b(f"{band}:{token}".encode(), digest_size=8).digest()
+@lru_cache(maxsize=8192)  # news vocabulary repeats: most words were hashed for an earlier claim
+def _band_hashes(token: str, bands: int) -> tuple[bytes, ...]:
+    """The word's hash in every band: one cache look-up a word, not one a word and band."""
+    return tuple(hashlib.blake2b(f"{band}:{token}".encode(), digest_size=8).digest() for band in range(bands))
 
 
 @lru_cache(maxsize=8)
