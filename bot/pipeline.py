@@ -196,7 +196,7 @@ def _decide_in_order(claims: list[Claim], prints: list[Fingerprint], lookups: li
         earlier = sorted({i for k in lookup if k.text != RECENT for i in own.get((claim.topic, k.text), ())})
         known += [(as_known(decided[i][0], decided[i][1], article.url, article.outlet), decided[i][2])
                   for i in earlier[-ctx.novelty.own_candidates:]]
-        decision = decide(fp, known, ctx.novelty, cheap=cheap)
+        decision = decide(fp, known, ctx.novelty, cheap=cheap, text=claim.text)
         if decision.status == "new":
             decision = replace(decision, cluster=new_cluster_id(claim, article.url))
         for k in lookup:

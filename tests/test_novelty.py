@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.config import load_settings
@@ -238,3 +240,15 @@ def test_common_figures_never_continue_a_story() -> None:
     strike = [fp("At the Ford plant 100% of members voted to strike; it is the No. 1 seller, making one truck per "
                  "second with 300 workers.", "dark_factory")]
     assert continues_story(strike, [stored], OPTIONS) is None
+
+
+def test_a_syndicated_copy_is_a_repeat_of_the_founder_word_for_word() -> None:
+    text = "Harlow said its Tianjin plant will make 8 million tablets a year."
+    f = fp(text, "dark_factory")
+    founder = known(f, text, "c8", outlet="Wire")
+    copy = (replace(founder[0], claim_id=2, status="repeat", cluster="c8", outlet="Mirror"), f)
+    other_topic = (replace(founder[0], claim_id=3, topic="stargate", cluster="s1"), f)
+    decision = decide(f, [copy, other_topic, founder], OPTIONS, text="Harlow said its Tianjin plant  will make "
+                      "8 million tablets a year.")
+    assert decision.status == "repeat" and decision.cluster == "c8" and "word for word" in decision.why
+    assert "Wire" in decision.why

@@ -217,10 +217,18 @@ def _substitution(a: Fingerprint, b: Fingerprint, words: float) -> str | None:
 
 
 def decide(fp: Fingerprint, candidates: Sequence[tuple[KnownClaim, Fingerprint]], options: NoveltyOptions, *,
-           cheap: bool = False) -> Decision:
+           cheap: bool = False, text: str = "") -> Decision:
     """``new``, ``repeat`` of the best-matching cluster, or ``new`` with the clusters whose facts it changes.
 
-    ``cheap``: fold only on figures and words; what stays new is embedded and decided again in full."""
+    ``cheap``: fold only on figures and words; what stays new is embedded and decided again in full.
+    ``text``: the claim's sentence; one stored word for word (a syndicated copy) is a repeat at once."""
+    if text:
+        same = re.sub(r"\s+", "", text)
+        copies = [k for k, _ in candidates if k.topic == fp.topic and re.sub(r"\s+", "", k.text) == same]
+        if copies:
+            first = min(copies, key=lambda k: k.status != "new")  # the founder, where it is among them
+            return Decision("repeat", first.cluster, (), f"repeats cluster {first.cluster} word for word"
+                            + (f"; first reported by {first.outlet}" if first.outlet else ""))
     matches = [compare(fp, known, other, options, cheap=cheap) for known, other in candidates
                if known.topic == fp.topic]
     repeats = sorted((m for m in matches if m.repeat), key=lambda m: m.score, reverse=True)
