@@ -197,6 +197,7 @@ class Decision:
     why: str = ""
     shared_figures: tuple[str, ...] = ()
     shared_entities: tuple[str, ...] = ()
+    verbatim: bool = False     # a repeat word for word: its retrieval keys are the stored copy's already
 
 
 @dataclass(frozen=True, slots=True)

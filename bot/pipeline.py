@@ -201,8 +201,10 @@ def _decide_in_order(claims: list[Claim], prints: list[Fingerprint], lookups: li
             decision = replace(decision, cluster=new_cluster_id(claim, article.url))
         for k in lookup:
             own.setdefault((claim.topic, k.text), []).append(len(decided))
-        # Only a claim that founds a cluster is filed among its topic's recent founders.
-        saved = lookup if decision.status == "new" else tuple(k for k in lookup if k.text != RECENT)
+        # Only a claim that founds a cluster is filed among its topic's recent founders; a copy word
+        # for word is found through the claim it copies.
+        saved = lookup if decision.status == "new" else () if decision.verbatim else \
+            tuple(k for k in lookup if k.text != RECENT)
         decided.append((claim, decision, fp, saved))
     return decided
 

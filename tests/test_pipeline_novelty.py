@@ -102,3 +102,21 @@ def test_a_follow_up_that_never_names_the_topic_continues_its_story_by_the_known
     assert "new" in statuses.values() and "repeat" in statuses.values(), statuses
     assert three.topics == () and not three.outcomes
     store.close()
+
+
+def test_a_copy_word_for_word_files_no_retrieval_keys_of_its_own(tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+
+    from bot.store.schema import claim_keys
+
+    ctx = load_settings().context()
+    store = Store.open(f"sqlite:///{tmp_path}/p.db")
+    text = "Kestrel Motors opened a dark factory in Ulsan. The plant cost 420 billion won and runs 300 robots."
+    with store.transaction() as repo:
+        process_document(Document(url="https://a.example/1", text=text), repo, ctx, NOW)
+        before = repo.conn.execute(select(func.count()).select_from(claim_keys)).scalar()
+        copy = process_document(Document(url="https://mirror.example/1", text=text), repo, ctx, NOW)
+        after = repo.conn.execute(select(func.count()).select_from(claim_keys)).scalar()
+    store.close()
+    assert copy.outcomes and all(o.decision.status == "repeat" and o.decision.verbatim for o in copy.outcomes)
+    assert after == before

@@ -228,7 +228,7 @@ def decide(fp: Fingerprint, candidates: Sequence[tuple[KnownClaim, Fingerprint]]
         if copies:
             first = min(copies, key=lambda k: k.status != "new")  # the founder, where it is among them
             return Decision("repeat", first.cluster, (), f"repeats cluster {first.cluster} word for word"
-                            + (f"; first reported by {first.outlet}" if first.outlet else ""))
+                            + (f"; first reported by {first.outlet}" if first.outlet else ""), verbatim=True)
     matches = [compare(fp, known, other, options, cheap=cheap) for known, other in candidates
                if known.topic == fp.topic]
     repeats = sorted((m for m in matches if m.repeat), key=lambda m: m.score, reverse=True)
