@@ -17,7 +17,8 @@
                         restated: topics.continued_story (the whole page on the topic)
                     --claims.find_claims--> ranked claims with their figures, key claims marked
         each claim  --novelty.fingerprint--> typed slots --novelty.keys--> retrieval keys
-        all claims  --store.similar_claims_many--> candidates (one lookup per document)
+        all claims  --store.copies_of--> a stored copy word for word, else
+                    --store.similar_claims_many--> candidates (one lookup per document)
         each claim  --novelty.decide--> new | repeat | new with a changed fact
         new claims  --encoder.encode--> sentence embeddings (one batch) --> more candidates --> decide again
         all claims  --store.save_claims--> rows (the article once per canonical URL)
@@ -126,10 +127,15 @@ def process_document(doc: Document, repo: Repository, ctx: Context, now: datetim
         for topic in sorted({c.topic for c in claims}):  # sorted: workers take the locks in one order
             repo.serialize_topic(topic)
     prints = [fingerprint(claim, ctx.novelty) for claim in claims]
-    looked = [keys(fp, ctx.novelty) for fp in prints]
+    # A sentence stored word for word (the wire story on another site) needs no retrieval by key.
+    copies = repo.copies_of([(c.topic, c.text) for c in claims], since) if claims else {}
+    looked = [() if (c.topic, c.text) in copies else keys(fp, ctx.novelty)
+              for c, fp in zip(claims, prints, strict=True)]
     # A claim's own keys (with the recent founders'), computed once per fingerprint: both passes use them.
     lookups = [keys(fp, ctx.novelty, founder=True) for fp in prints]
     stored = repo.similar_claims_many([(c.topic, k) for c, k in zip(claims, looked, strict=True)], since)
+    stored = [[copies[(c.topic, c.text)]] if (c.topic, c.text) in copies else found
+              for c, found in zip(claims, stored, strict=True)]
     decided = _decide_in_order(claims, prints, lookups, stored, article, ctx, cheap=True)
     # Meaning is the costly signal: claims the figures and words already fold skip the encoder; the
     # rest are embedded in one batch, meet their neighbours in meaning, and are decided again in full.

@@ -167,3 +167,21 @@ def test_count_keys_stored_with_their_noun_are_found_by_value_after_the_upgrade(
                                                  if k.text.startswith("f|")], NOW - timedelta(days=90))
     store.close()
     assert [k.cluster for k in found] == ["old-2"]
+
+
+def test_a_sentence_stored_word_for_word_is_found_by_its_text_and_topic(db_url: str) -> None:
+    store = Store.open(db_url)
+    c = claim()
+    with store.transaction() as repo:
+        a1, _ = repo.save_article(article("https://a.example/1"), "https://a.example/1", topics=["stargate"],
+                                  spam=False, spam_reason=None, now=NOW)
+        repo.save_claims(a1, [(c, Decision("new", "c-1"), fp(c), ())], url="https://a.example/1", outlet="A", now=NOW)
+        a2, _ = repo.save_article(article("https://b.example/2"), "https://b.example/2", topics=["stargate"],
+                                  spam=False, spam_reason=None, now=NOW)
+        repo.save_claims(a2, [(c, Decision("repeat", "c-1"), fp(c), ())], url="https://b.example/2", outlet="B",
+                         now=NOW)
+        found = repo.copies_of([("stargate", "OpenAI  will invest $500 billion in Stargate."),
+                                ("deepseek", c.text), ("stargate", "Another sentence.")], NOW - timedelta(days=1))
+    store.close()
+    assert list(found) == [("stargate", "OpenAI  will invest $500 billion in Stargate.")]
+    assert found[("stargate", "OpenAI  will invest $500 billion in Stargate.")].status == "new"

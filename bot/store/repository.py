@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Integer, Text, bindparam, cast, func, insert, select, union_all, update
+from sqlalchemy import Connection, Integer, Text, bindparam, cast, func, insert, select, tuple_, union_all, update
 
 from ..errors import StoreError
 from ..models import (
@@ -288,6 +288,23 @@ class Repository(ClaimHistory):
             ranked.append(sorted(shared, key=lambda cid: (-shared[cid], -cid))[:limit])
         known = self._known_claims({cid for ids in ranked for cid in ids})
         return [[known[cid] for cid in ids if cid in known] for ids in ranked]
+
+    def copies_of(self, sentences: Sequence[tuple[str, str]], since: datetime) -> dict[tuple[str, str], KnownClaim]:
+        """For (topic, sentence) pairs, the stored claim with that sentence word for word (whitespace
+        aside), the founder of its cluster where there is one: one indexed statement for a page."""
+        wanted = {(topic, text_key(text)): (topic, text) for topic, text in sentences}
+        if not wanted:
+            return {}
+        rows = self.conn.execute(
+            select(t.claims.c.id, t.claims.c.topic, t.claims.c.text_key, t.claims.c.status)
+            .where(tuple_(t.claims.c.topic, t.claims.c.text_key).in_(list(wanted)), t.claims.c.created_at >= since)
+            .order_by(t.claims.c.id)).all()
+        best: dict[tuple[str, str], tuple[int, str]] = {}
+        for cid, topic, key, status in rows:  # oldest first: the founder, else the first copy
+            if (topic, key) not in best or (status == "new" and best[(topic, key)][1] != "new"):
+                best[(topic, key)] = (cid, status)
+        known = self._known_claims({cid for cid, _ in best.values()})
+        return {wanted[pair]: known[cid] for pair, (cid, _) in best.items() if cid in known}
 
     def _known_claims(self, ids: set[int]) -> dict[int, KnownClaim]:
         if not ids:

@@ -124,6 +124,7 @@ claims = Table(
     UniqueConstraint("article_id", "topic", "text_key", name="uq_claims_article_topic_text"),
     Index("ix_claims_pending", "status", "digest_id", "suppressed"),
     Index("ix_claims_cluster", "cluster_id"),
+    Index("ix_claims_topic_text", "topic", "text_key", "created_at"),  # copies word for word: migration 0007
     Index("ix_claims_thread", "slack_thread"),
 )
 
