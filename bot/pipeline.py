@@ -166,7 +166,7 @@ def _continued_story(sents: list[Sentence], related: Sequence[str], repo: Reposi
     """The first of ``related`` topics whose story this page continues (novelty.continues_story),
     judged on the page's claims as if they were on the topic."""
     for topic in related:
-        claims = find_claims(sents, continued_story(sents, topic, ""), ctx.claims)[:ctx.claims.max_per_article]
+        claims = find_claims(sents, continued_story(sents, topic, ""), ctx.claims)
         if not claims:
             continue
         prints = [fingerprint(c, ctx.novelty) for c in claims]

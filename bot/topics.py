@@ -70,8 +70,8 @@ class TopicOptions:
     story_max_passages: int = 16  # paragraphs: a longer page is a list of stories or a feature; paragraphs decide
     story_max_passage: int = 15   # sentences: a longer run without paragraph breaks is left to the chains
     story_lead: int = 5           # sentences: a story whose lead names the topic is about it
-    story_dense: float = 0.6      # ... a longer page is one story when this share of its paragraphs is topical
-    story_dense_named: float = 0.2  # ... and this share names the topic
+    story_dense: float = 0.6      # a longer page is still one story when this share of its paragraphs is topical ...
+    story_dense_named: float = 0.2  # ... and this share names the topic (a post in short lines, not a list)
     index: TermIndex = field(init=False, compare=False, repr=False)
     probe_pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
     latin_probes: tuple[str, ...] = field(init=False, compare=False, repr=False)

@@ -17,5 +17,5 @@ from .keys import RECENT, figure_keys, keys
 from .story import continues_story
 from .options import NoveltyOptions
 
-__all__ = ["RECENT", "Encoder", "continues_story", "MultilingualEncoder", "NoEncoder", "NoveltyOptions", "compare", "decide", "encoder_named",
-           "figure_keys", "fingerprint", "keys", "names_in", "new_cluster_id"]
+__all__ = ["RECENT", "Encoder", "MultilingualEncoder", "NoEncoder", "NoveltyOptions", "compare", "continues_story",
+           "decide", "encoder_named", "figure_keys", "fingerprint", "keys", "names_in", "new_cluster_id"]

@@ -191,8 +191,7 @@ def compare(a: Fingerprint, known: KnownClaim, b: Fingerprint, options: NoveltyO
 def states(fp: Fingerprint, f: Figure, options: NoveltyOptions) -> Figure | None:
     """The figure of ``fp`` that states ``f`` (the same kind and unit, or counts of things that agree,
     at the same value), if any."""
-    return next((g for g in fp.figures if g.kind == f.kind and _same(f, g, options)
-                 and (g.unit == f.unit or f.kind == "count" and same_count_unit(f.unit, g.unit))), None)
+    return next((g for g in fp.figures if _comparable(f, g, (set(), set())) and _same(f, g, options)), None)
 
 
 def _shape(code: str) -> str:

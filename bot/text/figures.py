@@ -150,6 +150,7 @@ _AREA_UNIT = {"平方米": 1.0, "平米": 1.0, "平方公尺": 1.0, "㎡": 1.0, 
               "square feet": 0.092903, "square foot": 0.092903, "sq ft": 0.092903, "平方英尺": 0.092903,
               "제곱피트": 0.092903, "acre": 4046.86, "에이커": 4046.86, "英亩": 4046.86, "英畝": 4046.86,
               "hectare": 1e4, "헥타르": 1e4, "公顷": 1e4, "公頃": 1e4, "평": 3.305785}
+_BIG = {**_KO_BIG, **_ZH_BIG, **_EN_BIG}
 # An M2 is a chip, and 평 begins 평균, 평가, 평화: m2 in lower case, 평 as a word or before a particle.
 _AREA_FORMS = {"m2": "(?-i:m2)", "평": "평(?:(?![가-힣])|(?=[을를의에은는도로와과만]))"}
 _AREA = re.compile(
@@ -186,16 +187,15 @@ CLASSIFIERS = frozenset({"items", "units", "sites", "cases", "kinds", "layers", 
 
 
 def _head_noun(first: str, more: str) -> str:
-    """What is counted: the plural that ends a short noun phrase ("2,048 NVIDIA H800 GPUs",
+    """What is counted, as written: the plural that ends a short noun phrase ("2,048 NVIDIA H800 GPUs",
     "10 million flagship smartphones", "11 football fields"), else the word after the number."""
-    words = [first] + more.split()
-    for word in words:
+    for word in [first] + more.split():
         low = word.lower()
         if low in _NOT_NOUNS or low in _CURRENCY or low in _EU_BIG:
             break
         if low.endswith("s") and not low.endswith("ss") and len(low) > 3 and low.isalpha() and not word.isupper():
-            return low
-    return first.lower() if first.isalpha() and not first.isupper() else ""
+            return word
+    return first if first.isalpha() and not first.isupper() else ""
 
 
 def singular(noun: str) -> str:
@@ -304,11 +304,9 @@ def figures(text: str) -> tuple[Figure, ...]:
         found.append(Figure(value=add_year, unit="year", kind="date", text=m.group("y")))
     # Before model names are masked: m2 is a unit here, not a name.
     for m in _AREA.finditer(folded):
-        big = {"만": 1e4, "万": 1e4, "萬": 1e4, "thousand": 1e3, "million": 1e6}.get((m.group("big") or "").lower(), 1)
-        unit = next(v for k, v in _AREA_UNIT.items() if re.fullmatch(re.escape(k).replace(r"\ ", r"[\s-]"),
-                                                                       m.group("unit"), re.IGNORECASE))
+        big = _BIG.get((m.group("big") or "").lower(), 1)
         value = _eu_float(m.group("num")) * big + float(m.group("rest") or 0)
-        add(m, value * unit, "m2", "area")
+        add(m, value * _AREA_UNIT[re.sub(r"[\s-]+", " ", m.group("unit").lower())], "m2", "area")
     # Model names keep their place (contexts are read around positions) but lose their digits;
     # a figure's text is shown as written ("2,048 H800 GPUs").
     folded = _MODEL_NAME.sub(lambda m: m.group(0) if _UNIT_SUFFIX.search(m.group(0)) and m.group(0)[0].isdigit()
@@ -393,10 +391,10 @@ def figures(text: str) -> tuple[Figure, ...]:
             add(m, _eu_float(m.group("num")) * _EU_BIG[m.group("big").lower()], _COUNTERS.get(noun) or singular(noun),
                 "count")
     for m in _NOUN_COUNT.finditer(folded):
-        noun = _head_noun(m.group("noun"), m.group("more"))
-        if not noun:
+        head = _head_noun(m.group("noun"), m.group("more"))
+        if not head:
             continue
-        end = m.start("noun") + m.group(0)[m.start("noun") - m.start():].lower().find(noun) + len(noun)
+        noun, end = head.lower(), folded.index(head, m.start("noun")) + len(head)
         if noun in _NOT_NOUNS or noun in _CURRENCY or noun in _EU_BIG or noun.endswith(("ed", "ly")) \
                 or _PRODUCT_BEFORE.search(folded[max(0, m.start() - 20):m.start()]) \
                 or re.fullmatch(r"(?:19|20)\d{2}", m.group("num")):
